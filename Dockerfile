@@ -1,0 +1,33 @@
+# Images for docker-compose and any container host: `--target api` or `--target worker`.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+# Restore first, from the project files only, so that code changes reuse the restore layer.
+COPY global.json nuget.config Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY Stories.ServiceDefaults/Stories.ServiceDefaults.csproj Stories.ServiceDefaults/
+COPY Stories.Data/Stories.Data.csproj Stories.Data/
+COPY Stories.Api/Stories.Api.csproj Stories.Api/
+COPY Stories.Worker/Stories.Worker.csproj Stories.Worker/
+RUN dotnet restore Stories.Api/Stories.Api.csproj && dotnet restore Stories.Worker/Stories.Worker.csproj
+COPY Stories.ServiceDefaults/ Stories.ServiceDefaults/
+COPY Stories.Data/ Stories.Data/
+COPY Stories.Api/ Stories.Api/
+COPY Stories.Worker/ Stories.Worker/
+RUN dotnet publish Stories.Api/Stories.Api.csproj -c Release -o /out/api --no-restore \
+ && dotnet publish Stories.Worker/Stories.Worker.csproj -c Release -o /out/worker --no-restore
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+ENV ASPNETCORE_HTTP_PORTS=8080
+EXPOSE 8080
+USER $APP_UID
+# The runtime image has no curl; bash's /dev/tcp is enough to ask /alive.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=5 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /alive HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+
+FROM runtime AS api
+COPY --from=build /out/api .
+ENTRYPOINT ["dotnet", "Stories.Api.dll"]
+
+FROM runtime AS worker
+COPY --from=build /out/worker .
+ENTRYPOINT ["dotnet", "Stories.Worker.dll"]

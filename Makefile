@@ -1,0 +1,34 @@
+# Stories — the commands a person needs. `make help` lists them.
+#
+# MODE picks the build: `aspire` when a container runtime answers (the AppHost and the
+# Aspire-hosted tests build, from Stories.sln), `local` otherwise (everything else, from
+# Stories.Local.slnf, against PostgreSQL, Redis and Ceph RGW run as local processes).
+# Force it with `make test MODE=local`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+MODE ?= $(shell if timeout 10 docker info >/dev/null 2>&1 || timeout 10 podman info >/dev/null 2>&1; then echo aspire; else echo local; fi)
+SOLUTION := $(if $(filter aspire,$(MODE)),Stories.sln,Stories.Local.slnf)
+export MODE SOLUTION
+
+.PHONY: help dev test lint services services-down
+
+help: ## List the commands
+	@echo "Stories — make targets (MODE=$(MODE), solution $(SOLUTION))"
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+dev: ## Run the whole system: the AppHost + dashboard (aspire) or services + Api (:5000) + Worker (local)
+	@scripts/dev.sh
+
+test: ## Build and run the whole test suite against real services; prints "N passed, N failed"
+	@scripts/test.sh
+
+lint: ## Check formatting and analyzers (warnings are errors)
+	dotnet format $(SOLUTION) --verify-no-changes --verbosity minimal
+	dotnet build $(SOLUTION) --nologo --verbosity quiet -warnaserror
+
+services: ## Start PostgreSQL, Redis and Ceph RGW (S3) locally; prints their connection strings
+	@scripts/services.sh up
+
+services-down: ## Stop every service process `make services` started
+	@scripts/services.sh down

@@ -1,0 +1,68 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
+using Org.BouncyCastle.Crypto.Generators;
+
+namespace Stories.Api.Auth;
+
+public sealed class PasswordOptions
+{
+    public const string SectionName = "Passwords";
+
+    /// <summary>bcrypt's cost factor (log2 of the rounds): 10 ≈ 70 ms, 12 ≈ 270 ms a hash on the build machine.</summary>
+    [Range(4, 16)]
+    public int BcryptCost { get; set; } = 10;
+
+    /// <summary>How many hashes may run at once; the rest wait, so logins cannot starve other routes of CPU.</summary>
+    [Range(1, 256)]
+    public int MaxConcurrentHashes { get; set; } = Math.Max(1, Environment.ProcessorCount);
+}
+
+/// <summary>
+/// bcrypt through BouncyCastle's <c>OpenBsdBCrypt</c> (BCrypt.Net is not on the package copy).
+/// bcrypt reads at most 72 bytes; callers reject longer passwords before they get here, since
+/// BouncyCastle would silently ignore the rest.
+/// </summary>
+public sealed class PasswordHasher : IDisposable
+{
+    public const int MaxPasswordBytes = 72;
+
+    private readonly int _cost;
+    private readonly SemaphoreSlim _gate;
+    private readonly Lazy<string> _dummyHash;
+
+    public PasswordHasher(IOptions<PasswordOptions> options)
+    {
+        _cost = options.Value.BcryptCost;
+        _gate = new SemaphoreSlim(options.Value.MaxConcurrentHashes);
+        _dummyHash = new(() => Generate(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))));
+    }
+
+    public Task<string> HashAsync(string password, CancellationToken cancellationToken) =>
+        RunGatedAsync(() => Generate(password), cancellationToken);
+
+    public Task<bool> VerifyAsync(string hash, string password, CancellationToken cancellationToken) =>
+        RunGatedAsync(() => OpenBsdBCrypt.CheckPassword(hash, password.ToCharArray()), cancellationToken);
+
+    /// <summary>Pays the same cost as a real check, so an unknown email cannot be told apart by timing.</summary>
+    public Task VerifyAgainstNothingAsync(string password, CancellationToken cancellationToken) =>
+        VerifyAsync(_dummyHash.Value, password, cancellationToken);
+
+    public void Dispose() => _gate.Dispose();
+
+    private string Generate(string password) =>
+        OpenBsdBCrypt.Generate(password.ToCharArray(), RandomNumberGenerator.GetBytes(16), _cost);
+
+    private async Task<T> RunGatedAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return await Task.Run(work, cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

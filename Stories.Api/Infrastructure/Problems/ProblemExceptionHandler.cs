@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace Stories.Api.Infrastructure.Problems;
+
+/// <summary>
+/// Maps what escapes a handler to problem+json. Only two kinds are expected here: a request the
+/// framework could not bind (a 4xx the client must fix) and an unavailable dependency (503, retry
+/// later). Everything else is a bug and answers a bare 500 that reveals nothing.
+/// </summary>
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
+            BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode), Detail = bad.Message },
+            _ when IsDatabaseUnavailable(exception) => DatabaseUnavailable(httpContext, exception),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            return false;
+        }
+
+        httpContext.Response.StatusCode = problem.Status ?? StatusCodes.Status400BadRequest;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static HttpValidationProblemDetails InvalidJson(JsonException json)
+    {
+        var field = json.Path is null or "$" ? "body" : json.Path.TrimStart('$', '.');
+        var message = json.Path is null ? "The body is not valid JSON." : "The value has the wrong type or format for this field.";
+        return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The request body is invalid.",
+        };
+    }
+
+    private ProblemDetails DatabaseUnavailable(HttpContext httpContext, Exception exception)
+    {
+        LogDatabaseUnavailable(logger, exception);
+        httpContext.Response.Headers.RetryAfter = "5";
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "The database is unavailable.",
+            Detail = "Nothing was changed by this request. Retry shortly.",
+        };
+    }
+
+    private static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is NpgsqlException { IsTransient: true } or TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string TitleFor(int status) => status switch
+    {
+        StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+        StatusCodes.Status415UnsupportedMediaType => "The request body must be application/json.",
+        _ => "The request is invalid.",
+    };
+
+    [LoggerMessage(EventName = "database_unavailable", Level = LogLevel.Warning, Message = "database unavailable")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, Exception exception);
+}

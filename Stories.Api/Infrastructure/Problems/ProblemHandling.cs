@@ -1,0 +1,32 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace Stories.Api.Infrastructure.Problems;
+
+public static class ProblemHandling
+{
+    /// <summary>
+    /// Every non-2xx answer is RFC 9457 problem+json carrying the trace id; binding failures
+    /// (malformed JSON, wrong types) reach <see cref="ProblemExceptionHandler"/> so they become 400s
+    /// with field errors instead of bodiless 400s.
+    /// </summary>
+    public static IHostApplicationBuilder AddProblemHandling(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Extensions.Remove("traceId");
+            context.ProblemDetails.Extensions["trace_id"] = Activity.Current?.TraceId.ToHexString() ?? context.HttpContext.TraceIdentifier;
+        });
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            options.SerializerOptions.MaxDepth = 32;
+        });
+        return builder;
+    }
+}

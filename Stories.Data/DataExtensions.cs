@@ -1,0 +1,56 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Stories.ServiceDefaults;
+
+namespace Stories.Data;
+
+public static class DataExtensions
+{
+    /// <summary>
+    /// Registers a pooled <see cref="StoriesDbContext"/> over <c>ConnectionStrings:storiesdb</c>, the
+    /// name and format Aspire injects (<c>Host=…;Port=…;Username=…;Password=…;Database=storiesdb</c>).
+    /// </summary>
+    public static IHostApplicationBuilder AddStoriesDbContext(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddDbContextPool<StoriesDbContext>(Configure);
+        return builder;
+    }
+
+    /// <summary>The same context as <see cref="AddStoriesDbContext"/>, from a pooled factory, for singletons such as the worker's sweeper.</summary>
+    public static IHostApplicationBuilder AddStoriesDbContextFactory(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddPooledDbContextFactory<StoriesDbContext>(Configure);
+        return builder;
+    }
+
+    private static void Configure(IServiceProvider services, DbContextOptionsBuilder options) => options
+        .UseNpgsql(GetConnectionString(services.GetRequiredService<IConfiguration>()))
+        // Interceptors registered in DI (diagnostics, tests that count statements) join every context.
+        .AddInterceptors(services.GetServices<IInterceptor>())
+        // Migrations are hand-written and there is no model snapshot to compare against.
+        .ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.PendingModelChangesWarning));
+
+    public static string GetConnectionString(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ResourceNames.Database);
+        return string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException(
+                $"ConnectionStrings:{ResourceNames.Database} is not set. Under Aspire it is injected; " +
+                $"otherwise set ConnectionStrings__{ResourceNames.Database} (see README, 'Configuration').")
+            : connectionString;
+    }
+
+    /// <summary>
+    /// Applies pending migrations. EF Core takes a database-wide migration lock first, so several
+    /// replicas starting together apply each migration exactly once.
+    /// </summary>
+    public static async Task MigrateStoriesDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<StoriesDbContext>();
+        await db.Database.MigrateAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using Stories.ServiceDefaults;
+
+namespace Microsoft.Extensions.Hosting;
+
+/// <summary>
+/// What every Stories service shares: telemetry, JSON console logs and health endpoints.
+/// Shaped after the Aspire service-defaults template, with two differences: the health endpoints
+/// are mapped in every environment (operators probe production too), and OpenTelemetry is wired
+/// without the hosting package, which the project's package copy lacks.
+/// </summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Adds telemetry, JSON logs and the liveness check to a service.</summary>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.AddJsonConsoleLogging();
+        builder.AddStoriesTelemetry();
+        builder.AddDefaultHealthChecks();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    /// <summary>
+    /// Replaces the console log format with one JSON object per line: <c>timestamp</c>, <c>level</c>,
+    /// <c>msg</c>, <c>event</c>, <c>trace_id</c>/<c>span_id</c> and every structured field in snake_case.
+    /// </summary>
+    public static TBuilder AddJsonConsoleLogging<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(options => options.FormatterName = JsonLogFormatter.FormatterName);
+        builder.Logging.AddConsoleFormatter<JsonLogFormatter, ConsoleFormatterOptions>();
+        return builder;
+    }
+
+    /// <summary>Registers a liveness check tagged <c>live</c>; dependency checks are added by each service.</summary>
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live]);
+        return builder;
+    }
+
+    /// <summary>
+    /// Maps <c>/health</c> (every check; 503 when one is unhealthy), <c>/alive</c> (liveness only) and
+    /// <c>/healthz</c> (every dependency's status as JSON: 503 when unhealthy, 200 when healthy or degraded).
+    /// All three are anonymous and mapped in every environment.
+    /// </summary>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Live) })
+            .AllowAnonymous();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions
+        {
+            Predicate = check => !check.Tags.Contains(HealthTags.Live),
+            ResponseWriter = WriteHealthJsonAsync,
+        }).AllowAnonymous();
+        return app;
+    }
+
+    private static Task WriteHealthJsonAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        var body = new Dictionary<string, object>
+        {
+            ["status"] = StatusName(report.Status),
+            ["checks"] = report.Entries.ToDictionary(
+                entry => entry.Key,
+                entry => new Dictionary<string, object?>
+                {
+                    ["status"] = StatusName(entry.Value.Status),
+                    ["description"] = entry.Value.Description,
+                    ["duration_ms"] = Math.Round(entry.Value.Duration.TotalMilliseconds, 1),
+                }),
+        };
+        return context.Response.WriteAsync(JsonSerializer.Serialize(body), context.RequestAborted);
+    }
+
+    private static string StatusName(HealthStatus status) => status switch
+    {
+        HealthStatus.Healthy => "healthy",
+        HealthStatus.Degraded => "degraded",
+        _ => "unhealthy",
+    };
+}
+
+/// <summary>Tags that select which health checks an endpoint runs.</summary>
+public static class HealthTags
+{
+    /// <summary>Checks that say the process itself is alive; they never touch a dependency.</summary>
+    public const string Live = "live";
+}

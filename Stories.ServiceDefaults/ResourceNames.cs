@@ -1,0 +1,25 @@
+namespace Stories.ServiceDefaults;
+
+/// <summary>
+/// The names of the distributed application's resources. The AppHost declares them, the services
+/// read their connection strings by them (<c>ConnectionStrings__storiesdb</c>, …) and the tests and
+/// the local services script use the same ones, so a name cannot drift between the three ways of
+/// running Stories.
+/// </summary>
+public static class ResourceNames
+{
+    /// <summary>The PostgreSQL database holding users, stories and the social graph.</summary>
+    public const string Database = "storiesdb";
+
+    /// <summary>The Redis cache: rate limits, caches and the event bus.</summary>
+    public const string Cache = "cache";
+
+    /// <summary>The S3-compatible object storage (MinIO under Aspire and docker-compose).</summary>
+    public const string Storage = "minio";
+
+    /// <summary>The HTTP API project.</summary>
+    public const string Api = "api";
+
+    /// <summary>The expiry worker project.</summary>
+    public const string Worker = "worker";
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using Stories.Tests.Infrastructure;
+
+namespace Stories.Tests.Api.Auth;
+
+public sealed class TokenTests(StoriesApiFactory factory) : IClassFixture<StoriesApiFactory>
+{
+    [Fact]
+    public async Task MissingTokenIs401ProblemWithBearerChallenge()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync("/me");
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+    }
+
+    [Fact]
+    public async Task EveryUnlistedRouteNeedsATokenEvenUnknownOnes()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync($"/no-such-route/{Guid.NewGuid()}");
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task ExpiredTokenIs401()
+    {
+        var user = await factory.SignUpAsync();
+        var now = factory.Clock.GetUtcNow();
+        var token = ApiTestExtensions.CreateToken(user.Id, issuedAt: now.AddHours(-2), expires: now.AddMinutes(-5));
+        using var client = factory.CreateClientWithToken(token);
+
+        var response = await client.GetAsync("/me");
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task IssuedTokenStopsWorkingWhenItsLifetimeHasPassedOnTheServerClock()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        var before = await client.GetAsync("/me");
+
+        factory.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
+        try
+        {
+            var after = await client.GetAsync("/me");
+
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+            await after.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        }
+        finally
+        {
+            factory.Clock.Advance(-(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1)));
+        }
+    }
+
+    [Fact]
+    public async Task TamperedTokenIs401()
+    {
+        var user = await factory.SignUpAsync();
+        var parts = user.Token.Split('.');
+        var forgedPayload = parts[1][..^2] + (parts[1][^2] == 'A' ? "B" : "A") + parts[1][^1];
+        using var client = factory.CreateClientWithToken($"{parts[0]}.{forgedPayload}.{parts[2]}");
+
+        var response = await client.GetAsync("/me");
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Theory]
+    [InlineData("audience")]
+    [InlineData("issuer")]
+    [InlineData("key")]
+    public async Task TokenForAnotherAudienceIssuerOrKeyIs401(string wrong)
+    {
+        var user = await factory.SignUpAsync();
+        var token = wrong switch
+        {
+            "audience" => ApiTestExtensions.CreateToken(user.Id, audience: "someone-else"),
+            "issuer" => ApiTestExtensions.CreateToken(user.Id, issuer: "someone-else"),
+            _ => ApiTestExtensions.CreateToken(user.Id, signingKey: "a-different-signing-key-of-enough-length!!"),
+        };
+        using var client = factory.CreateClientWithToken(token);
+
+        var response = await client.GetAsync("/me");
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task HandSignedValidTokenIsAccepted()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientWithToken(ApiTestExtensions.CreateToken(user.Id, issuedAt: factory.Clock.GetUtcNow()));
+
+        var response = await client.GetAsync("/me");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/healthz")]
+    [InlineData("/health")]
+    [InlineData("/alive")]
+    [InlineData("/openapi/v1.json")]
+    [InlineData("/docs/index.html")]
+    public async Task OperationalRoutesNeedNoToken(string path)
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+}

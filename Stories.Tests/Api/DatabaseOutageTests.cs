@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Sockets;
+using Stories.ServiceDefaults;
+using Stories.Tests.Infrastructure;
+
+namespace Stories.Tests.Api;
+
+/// <summary>The API pointed at a PostgreSQL port where nothing listens: it degrades to 503s, it does not crash.</summary>
+public sealed class DatabaseOutageTests(DatabaseOutageTests.UnreachableDatabaseFactory factory)
+    : IClassFixture<DatabaseOutageTests.UnreachableDatabaseFactory>
+{
+    [Fact]
+    public async Task HealthzIs503WithTheDatabaseUnhealthy()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync("/healthz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var body = await response.ReadJsonAsync();
+        Assert.Equal("unhealthy", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task LoginIs503ProblemWithRetryAfter()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.PostJsonAsync("/login", new { email = ApiTestExtensions.UniqueEmail(), password = "long enough password" });
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("The database is unavailable.", problem.GetProperty("title").GetString());
+        Assert.NotNull(response.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task LivenessStaysHealthy()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync("/alive");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    public sealed class UnreachableDatabaseFactory : StoriesApiFactory
+    {
+        public UnreachableDatabaseFactory()
+        {
+            WithSetting($"ConnectionStrings:{ResourceNames.Database}", $"Host=127.0.0.1;Port={ClosedPort()};Username=postgres;Password=x;Database=storiesdb;Timeout=2");
+            WithSetting("Database:MigrateOnStartup", "false");
+        }
+
+        private static int ClosedPort()
+        {
+            using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+}

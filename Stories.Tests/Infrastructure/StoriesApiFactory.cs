@@ -1,0 +1,73 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Stories.ServiceDefaults;
+
+namespace Stories.Tests.Infrastructure;
+
+/// <summary>
+/// The API on a real Kestrel socket (streams, body limits and timeouts behave as in production)
+/// over its own fresh PostgreSQL database, migrated by the API's own startup code. One per test
+/// class, so no class sees another's rows.
+/// </summary>
+public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256";
+    public const string Issuer = "stories";
+    public const string Audience = "stories-clients";
+
+    private readonly Dictionary<string, string?> _settings = [];
+
+    public StoriesApiFactory()
+    {
+        DatabaseName = $"stories_test_{Guid.NewGuid():N}";
+        UseKestrel(0);
+    }
+
+    public string DatabaseName { get; }
+
+    public string DatabaseConnectionString => TestServices.DatabaseNamed(DatabaseName);
+
+    public ManualTimeProvider Clock { get; } = new();
+
+    /// <summary>Overrides a configuration value; call before the first client is created.</summary>
+    public StoriesApiFactory WithSetting(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    public virtual async Task InitializeAsync()
+    {
+        await TestServices.CreateDatabaseAsync(DatabaseName);
+        StartServer();
+    }
+
+    public new virtual async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await TestServices.DropDatabaseAsync(DatabaseName);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting($"ConnectionStrings:{ResourceNames.Database}", DatabaseConnectionString);
+        builder.UseSetting($"ConnectionStrings:{ResourceNames.Cache}", TestServices.Cache);
+        builder.UseSetting($"ConnectionStrings:{ResourceNames.Storage}", TestServices.Storage);
+        // Each factory gets its own Redis keyspace: no class sees another's buckets, caches or events.
+        builder.UseSetting("Redis:KeyPrefix", $"test:{DatabaseName}:");
+        builder.UseSetting("Jwt:SigningKey", SigningKey);
+        builder.UseSetting("Jwt:Issuer", Issuer);
+        builder.UseSetting("Jwt:Audience", Audience);
+        // The cheapest bcrypt cost keeps sign-ups fast; the cost itself is asserted by its own test.
+        builder.UseSetting("Passwords:BcryptCost", "4");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
+    }
+}

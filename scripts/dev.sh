@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make dev`: run Stories for a person.
+#   aspire mode: the AppHost, which starts the containers, both services and the dashboard.
+#   local mode:  the local services, then the Api on http://localhost:5000 and the Worker on
+#                http://localhost:5001 as processes. Ctrl-C stops everything this script started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "${MODE:-local}" = aspire ]; then
+  exec dotnet run --project Stories.AppHost
+fi
+
+services=scripts/services.sh
+started_services=0
+if ! "$services" running >/dev/null 2>&1; then
+  "$services" up >/dev/null
+  started_services=1
+fi
+eval "$("$services" env)"
+
+dotnet build Stories.Local.slnf --nologo --verbosity quiet
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ "$started_services" = 1 ]; then "$services" down >/dev/null 2>&1 || true; fi
+}
+trap stop INT TERM EXIT
+
+export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
+ASPNETCORE_URLS=http://localhost:5000 dotnet run --no-build --no-launch-profile --project Stories.Api &
+pids+=($!)
+# The worker waits for the API, which owns the schema migrations.
+for _ in $(seq 1 60); do curl -fs http://localhost:5000/alive >/dev/null 2>&1 && break; sleep 1; done
+ASPNETCORE_URLS=http://localhost:5001 dotnet run --no-build --no-launch-profile --project Stories.Worker &
+pids+=($!)
+
+echo "Stories is running: API http://localhost:5000 (docs at /docs), worker http://localhost:5001. Ctrl-C stops it." >&2
+wait -n "${pids[@]}"

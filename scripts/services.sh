@@ -1,0 +1,682 @@
+#!/usr/bin/env bash
+# Local backing services for the Stories tests: real PostgreSQL 15, Redis 7 and a
+# Ceph RADOS Gateway (S3), run as plain processes on 127.0.0.1 (no container engine
+# here; see shared/ENVIRONMENT.md, "No container engine").
+#
+#   scripts/services.sh up             install what is missing, start all three, print env
+#   scripts/services.sh env            print the env file (eval "$(scripts/services.sh env)")
+#   scripts/services.sh status         one line per service
+#   scripts/services.sh running        exit 0 if all three are running, 1 otherwise
+#   scripts/services.sh stop NAME      stop one service (postgres|redis|s3), keep data and port
+#   scripts/services.sh start NAME     start it again on the same port with the same secrets
+#   scripts/services.sh down           stop everything this script started, delete all state
+#
+# State lives in ${STORIES_SERVICES_DIR:-<repo>/.services}: ports, secrets, pid files, logs,
+# data dirs and the `env` file. Progress goes to stderr; only `up`/`env` write stdout.
+# Processes are only ever signalled by the pid this script recorded, after checking that
+# the pid still belongs to the expected program.
+set -euo pipefail
+
+SCRIPT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+REPO_ROOT="$(dirname "$(dirname "$SCRIPT")")"
+STATE="${STORIES_SERVICES_DIR:-$REPO_ROOT/.services}"
+LOGS="$STATE/logs"
+CEPH_DIR="$STATE/ceph"
+CEPH_CONF="$CEPH_DIR/ceph.conf"
+PG_BIN=/usr/lib/postgresql/15/bin
+WAIT_SECS=60
+
+DEFAULT_PORT_postgres=55432
+DEFAULT_PORT_redis=56379
+DEFAULT_PORT_s3=57480
+DEFAULT_PORT_mon=56789
+# ceph-osd picks its own ports inside this range (it needs several); kept away from
+# Ceph's usual 6800-7300 so a system Ceph, if any, never collides with ours.
+OSD_PORT_MIN=56800
+OSD_PORT_MAX=56999
+
+log() { printf '[services] %s\n' "$*" >&2; }
+die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# die, showing the tail of the log that explains why.
+die_log() {
+  local msg="$1" file="$2"
+  printf '[services] ERROR: %s (log: %s)\n' "$msg" "$file" >&2
+  if [[ -f "$file" ]]; then
+    printf '%s\n' "----- last lines of $file -----" >&2
+    tail -n 30 "$file" >&2 || true
+    printf '%s\n' "-----" >&2
+  fi
+  exit 1
+}
+
+# ---------------------------------------------------------------------------------------
+# small helpers
+# ---------------------------------------------------------------------------------------
+
+rand_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+
+port_answers() { timeout 2 bash -c ": >/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
+
+port_in_use() {
+  local p="$1"
+  if command -v ss >/dev/null 2>&1; then
+    [[ -n "$(ss -Htln "( sport = :$p )" 2>/dev/null)" ]]
+  else
+    port_answers "$p"
+  fi
+}
+
+# pid_alive PID PROGRAM: the pid exists, is not a zombie and runs PROGRAM (so a recycled
+# pid is never taken for ours).
+pid_alive() {
+  local pid="$1" prog="$2" comm stat
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  comm="$(cat "/proc/$pid/comm" 2>/dev/null)" || return 1
+  [[ "$comm" == "$prog"* ]] || return 1
+  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"          # field 3, after "pid (comm) "
+  [[ "${stat:0:1}" != [ZX] ]]
+}
+
+read_pid() { [[ -f "$1" ]] && head -n 1 "$1" 2>/dev/null | tr -d ' \n' || true; }
+
+# stop_pid PID PROGRAM [SIGNAL]: signal, wait up to 10 s, then SIGKILL.
+stop_pid() {
+  local pid="$1" prog="$2" sig="${3:-TERM}" i
+  pid_alive "$pid" "$prog" || return 0
+  kill "-$sig" "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    pid_alive "$pid" "$prog" || return 0
+    sleep 0.1
+  done
+  log "$prog (pid $pid) did not stop in 10 s, killing it"
+  kill -KILL "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    pid_alive "$pid" "$prog" || return 0
+    sleep 0.1
+  done
+}
+
+# wait_for SECONDS DESCRIPTION LOGFILE COMMAND...: poll COMMAND until it succeeds.
+wait_for() {
+  local secs="$1" what="$2" logf="$3"; shift 3
+  local deadline=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die_log "$what did not happen within ${secs}s" "$logf"
+    sleep 0.2
+  done
+}
+
+# run as the postgres OS user when root (PostgreSQL refuses to run as root).
+as_pg() {
+  if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# ---------------------------------------------------------------------------------------
+# state: ports and secrets (stable while the state dir exists)
+# ---------------------------------------------------------------------------------------
+
+load_state() {
+  # shellcheck disable=SC1091
+  [[ -f "$STATE/ports" ]] && source "$STATE/ports"
+  # shellcheck disable=SC1091
+  [[ -f "$STATE/secrets" ]] && source "$STATE/secrets"
+  # shellcheck disable=SC1091
+  [[ -f "$STATE/pg.vars" ]] && source "$STATE/pg.vars"
+  # shellcheck disable=SC1091
+  [[ -f "$STATE/ceph.vars" ]] && source "$STATE/ceph.vars"
+  if [[ -z "${CEPH_FSID:-}" && -f "$CEPH_CONF" ]]; then
+    CEPH_FSID="$(sed -n 's/^fsid = //p' "$CEPH_CONF")"
+  fi
+  return 0
+}
+
+save_kv() { # save_kv FILE NAME VALUE (replace or append NAME=VALUE)
+  local file="$1" name="$2" value="$3"
+  touch "$file"
+  grep -v "^$name=" "$file" >"$file.tmp" || true
+  printf '%s=%q\n' "$name" "$value" >>"$file.tmp"
+  mv "$file.tmp" "$file"
+}
+
+ensure_secrets() {
+  [[ -n "${PG_PASSWORD:-}" ]] || { PG_PASSWORD="$(rand_hex 16)"; save_kv "$STATE/secrets" PG_PASSWORD "$PG_PASSWORD"; }
+  [[ -n "${REDIS_PASSWORD:-}" ]] || { REDIS_PASSWORD="$(rand_hex 16)"; save_kv "$STATE/secrets" REDIS_PASSWORD "$REDIS_PASSWORD"; }
+  [[ -n "${S3_ACCESS_KEY:-}" ]] || { S3_ACCESS_KEY="$(rand_hex 10 | tr 'a-f' 'A-F')"; save_kv "$STATE/secrets" S3_ACCESS_KEY "$S3_ACCESS_KEY"; }
+  [[ -n "${S3_SECRET_KEY:-}" ]] || { S3_SECRET_KEY="$(rand_hex 20)"; save_kv "$STATE/secrets" S3_SECRET_KEY "$S3_SECRET_KEY"; }
+  chmod 600 "$STATE/secrets"
+}
+
+# choose_port KEY RUNNING: keep the saved port when our service holds it or it is free,
+# otherwise take the first free port from the default upwards (not used by our others).
+choose_port() {
+  local key="$1" running="$2" var="PORT_$1" def p
+  p="${!var:-}"
+  if [[ -n "$p" ]] && { [[ "$running" == yes ]] || ! port_in_use "$p"; }; then
+    return 0
+  fi
+  def="DEFAULT_PORT_$key"
+  for ((p = ${!def}; p < ${!def} + 200; p++)); do
+    [[ "$p" == "${PORT_postgres:-}" || "$p" == "${PORT_redis:-}" ]] && continue
+    [[ "$p" == "${PORT_s3:-}" || "$p" == "${PORT_mon:-}" ]] && continue
+    ((p >= OSD_PORT_MIN && p <= OSD_PORT_MAX)) && continue
+    port_in_use "$p" && continue
+    [[ -n "${!var:-}" ]] && log "port ${!var} for $key is taken by another program; using $p"
+    printf -v "$var" '%s' "$p"
+    save_kv "$STATE/ports" "$var" "$p"
+    return 0
+  done
+  die "no free port found for $key near ${!def}"
+}
+
+write_env() {
+  cat >"$STATE/env.tmp" <<EOF
+export ConnectionStrings__storiesdb='Host=127.0.0.1;Port=$PORT_postgres;Username=postgres;Password=$PG_PASSWORD;Database=storiesdb'
+export ConnectionStrings__cache='127.0.0.1:$PORT_redis,password=$REDIS_PASSWORD'
+export ConnectionStrings__minio='Endpoint=http://127.0.0.1:$PORT_s3;AccessKey=$S3_ACCESS_KEY;SecretKey=$S3_SECRET_KEY'
+export STORIES_SERVICES_DIR='$STATE'
+export STORIES_SERVICES_SCRIPT='$SCRIPT'
+EOF
+  chmod 600 "$STATE/env.tmp"
+  mv "$STATE/env.tmp" "$STATE/env"
+}
+
+# ---------------------------------------------------------------------------------------
+# packages
+# ---------------------------------------------------------------------------------------
+
+install_packages() {
+  local need_pg=0 need_redis=0 need_ceph=0
+  [[ -x "$PG_BIN/postgres" ]] || need_pg=1
+  command -v redis-server >/dev/null 2>&1 || need_redis=1
+  command -v radosgw >/dev/null 2>&1 || need_ceph=1
+  ((need_pg + need_redis + need_ceph > 0)) || return 0
+
+  [[ "$(id -u)" == 0 ]] || die "packages are missing (postgresql/redis-server/radosgw) and only root can install them"
+  local alog="$LOGS/apt.log" added_policy=0
+  # Keep apt from starting the system postgres/redis services: we run our own.
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  local ok=1 started=$SECONDS
+  log "installing missing packages (log: $alog)"
+  apt-get update -q >>"$alog" 2>&1 || ok=0
+  if ((ok && need_pg)); then apt-get install -y -q postgresql >>"$alog" 2>&1 || ok=0; fi
+  if ((ok && need_redis)); then apt-get install -y -q redis-server >>"$alog" 2>&1 || ok=0; fi
+  if ((ok && need_ceph)); then
+    apt-get install -y -q --no-install-recommends radosgw ceph-mon ceph-osd ceph-common >>"$alog" 2>&1 || ok=0
+  fi
+  ((added_policy)) && rm -f /usr/sbin/policy-rc.d
+  ((ok)) || die_log "apt-get failed" "$alog"
+  log "packages installed in $((SECONDS - started))s"
+}
+
+# ---------------------------------------------------------------------------------------
+# PostgreSQL 15
+# ---------------------------------------------------------------------------------------
+# The data dir lives in /tmp/stories-pg-XXXXXX (recorded in $STATE/pg.vars): the postgres
+# user must own it and may not be able to enter the repo (e.g. a clone under /root).
+
+pg_pid() { [[ -z "${PG_BASE:-}" ]] || read_pid "$PG_BASE/data/postmaster.pid"; }
+
+pg_running() {
+  local pid; pid="$(pg_pid)"
+  [[ -n "$pid" ]] && pid_alive "$pid" postgres && port_answers "$PORT_postgres"
+}
+
+pg_init() {
+  PG_BASE="$(mktemp -d /tmp/stories-pg-XXXXXX)"
+  save_kv "$STATE/pg.vars" PG_BASE "$PG_BASE"   # own file: the services start in parallel
+  ln -sfn "$PG_BASE/postgres.log" "$LOGS/postgres.log"
+  mkdir -p "$PG_BASE/sock"
+  printf '%s\n' "$PG_PASSWORD" >"$PG_BASE/pwfile"
+  [[ "$(id -u)" == 0 ]] && chown -R postgres:postgres "$PG_BASE"
+  chmod 700 "$PG_BASE"
+  chmod 600 "$PG_BASE/pwfile"
+  log "postgres: initdb in $PG_BASE/data"
+  as_pg "$PG_BIN/initdb" -D "$PG_BASE/data" -U postgres --pwfile="$PG_BASE/pwfile" \
+    --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync \
+    >"$PG_BASE/initdb.log" 2>&1 || die_log "postgres initdb failed" "$PG_BASE/initdb.log"
+  rm -f "$PG_BASE/pwfile"
+  # Test settings: durability off (a crash only loses a throwaway cluster), plenty of
+  # connections for parallel test hosts, TCP on loopback only, socket in a private dir.
+  as_pg tee -a "$PG_BASE/data/postgresql.conf" >/dev/null <<EOF
+
+# --- stories test cluster (scripts/services.sh) ---
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$PG_BASE/sock'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 300
+shared_buffers = 256MB
+EOF
+}
+
+pg_start() {
+  local fresh=0
+  if [[ -z "${PG_BASE:-}" || ! -f "$PG_BASE/data/PG_VERSION" ]]; then
+    pg_init
+    fresh=1
+  fi
+  ln -sfn "$PG_BASE/postgres.log" "$LOGS/postgres.log"
+  # A stale postmaster.pid (after a crash/kill) is handled by postgres itself.
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_BASE/data" -l "$PG_BASE/postgres.log" -w -t "$WAIT_SECS" \
+    -o "-p $PORT_postgres" start >"$LOGS/pg_ctl.log" 2>&1 9>&- ||
+    die_log "postgres failed to start on port $PORT_postgres" "$PG_BASE/postgres.log"
+  local has
+  has="$(as_pg "$PG_BIN/psql" -h "$PG_BASE/sock" -p "$PORT_postgres" -U postgres -d postgres -tAq \
+    -c "select 1 from pg_database where datname = 'storiesdb'" 2>>"$LOGS/pg_ctl.log")" ||
+    die_log "postgres: cannot query the new server" "$LOGS/pg_ctl.log"
+  if [[ "$has" != 1 ]]; then
+    as_pg "$PG_BIN/psql" -h "$PG_BASE/sock" -p "$PORT_postgres" -U postgres -d postgres -q \
+      -c "create database storiesdb" >>"$LOGS/pg_ctl.log" 2>&1 ||
+      die_log "postgres: create database storiesdb failed" "$LOGS/pg_ctl.log"
+  fi
+  log "postgres: running on 127.0.0.1:$PORT_postgres (pid $(pg_pid)$( ((fresh)) && echo ", new cluster"))"
+}
+
+pg_stop() {
+  local pid; pid="$(pg_pid)"
+  # SIGINT = "fast" shutdown: SIGTERM ("smart") would wait for pooled test connections.
+  [[ -n "$pid" ]] && stop_pid "$pid" postgres INT
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------
+# Redis 7
+# ---------------------------------------------------------------------------------------
+
+redis_pid() { read_pid "$STATE/redis/redis.pid"; }
+
+redis_running() {
+  local pid; pid="$(redis_pid)"
+  [[ -n "$pid" ]] && pid_alive "$pid" redis-server && port_answers "$PORT_redis"
+}
+
+redis_start() {
+  mkdir -p "$STATE/redis"
+  # The password goes in a private config file rather than on the command line (ps).
+  printf 'requirepass %s\n' "$REDIS_PASSWORD" >"$STATE/redis/redis.conf"
+  chmod 600 "$STATE/redis/redis.conf"
+  rm -f "$STATE/redis/redis.pid"
+  local rlog="$LOGS/redis.log"
+  setsid nohup redis-server "$STATE/redis/redis.conf" --port "$PORT_redis" --bind 127.0.0.1 \
+    --save '' --appendonly no --daemonize no --dir "$STATE/redis" \
+    --pidfile "$STATE/redis/redis.pid" >>"$rlog" 2>&1 </dev/null 9>&- &
+  local launched=$!
+  wait_for "$WAIT_SECS" "redis start on port $PORT_redis" "$rlog" redis_running
+  # redis writes its own pid file; keep the launcher's pid if it somehow did not.
+  [[ -n "$(redis_pid)" ]] || echo "$launched" >"$STATE/redis/redis.pid"
+  log "redis: running on 127.0.0.1:$PORT_redis (pid $(redis_pid))"
+}
+
+redis_stop() {
+  local pid; pid="$(redis_pid)"
+  [[ -n "$pid" ]] && stop_pid "$pid" redis-server TERM
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------
+# Ceph: one mon + one memstore osd + radosgw (S3)
+# ---------------------------------------------------------------------------------------
+# A private throwaway cluster: own conf file (always passed with -c), own fsid, all
+# paths in $CEPH_DIR/$LOGS, so /etc/ceph, /var/lib/ceph and /var/log/ceph are not touched.
+
+ceph_cmd() { ceph -c "$CEPH_CONF" --connect-timeout 15 "$@"; }
+
+mon_pid() { read_pid "$CEPH_DIR/run/mon.a.pid"; }
+osd_pid() { read_pid "$CEPH_DIR/run/osd.0.pid"; }
+rgw_pid() { read_pid "$CEPH_DIR/run/client.rgw.a.pid"; }
+
+mon_running() { local p; p="$(mon_pid)"; [[ -n "$p" ]] && pid_alive "$p" ceph-mon && port_answers "$PORT_mon"; }
+osd_running() { local p; p="$(osd_pid)"; [[ -n "$p" ]] && pid_alive "$p" ceph-osd; }
+rgw_running() { local p; p="$(rgw_pid)"; [[ -n "$p" ]] && pid_alive "$p" radosgw && port_answers "$PORT_s3"; }
+s3_running() { mon_running && osd_running && rgw_running; }
+
+s3_http_ok() { # any HTTP status from the gateway means it serves requests
+  local code
+  code="$(curl -s -o /dev/null -m 3 -w '%{http_code}' "http://127.0.0.1:$PORT_s3/")" || return 1
+  [[ "$code" != 000 ]]
+}
+
+ceph_write_conf() {
+  mkdir -p "$CEPH_DIR/run" "$CEPH_DIR/crash"
+  cat >"$CEPH_CONF.tmp" <<EOF
+# Generated by scripts/services.sh - throwaway one-node test cluster.
+[global]
+fsid = $CEPH_FSID
+mon_host = [v1:127.0.0.1:$PORT_mon]
+public_addr = 127.0.0.1
+cluster_addr = 127.0.0.1
+# msgr v1 only: one port for the mon, nothing listens on 3300.
+ms_bind_msgr2 = false
+mon_warn_on_msgr2_not_enabled = false
+ms_bind_port_min = $OSD_PORT_MIN
+ms_bind_port_max = $OSD_PORT_MAX
+# No cephx: loopback-only throwaway cluster, and no keyrings to create or find.
+auth_cluster_required = none
+auth_service_required = none
+auth_client_required = none
+keyring = /dev/null
+# One OSD: replicated pools of size 1 (Ceph refuses size 1 unless explicitly allowed).
+osd_pool_default_size = 1
+osd_pool_default_min_size = 1
+mon_allow_pool_size_one = true
+mon_warn_on_pool_no_redundancy = false
+mon_allow_pool_delete = true
+# radosgw creates ~8 pools: small fixed pg counts keep them under mon_max_pg_per_osd
+# with one OSD, and there is no ceph-mgr to run the autoscaler anyway.
+osd_pool_default_pg_num = 8
+osd_pool_default_pgp_num = 8
+osd_pool_default_pg_autoscale_mode = off
+mon_max_pg_per_osd = 1000
+osd_crush_chooseleaf_type = 0
+# The mon refuses to run when its disk is nearly full; CI disks can be.
+mon_data_avail_crit = 0
+mon_data_avail_warn = 0
+# Private paths (the defaults are under /var/run/ceph, /var/log/ceph, /var/lib/ceph).
+run_dir = $CEPH_DIR/run
+crash_dir = $CEPH_DIR/crash
+log_file = $LOGS/ceph-\$name.log
+mon_cluster_log_file = default=$LOGS/ceph-cluster.\$channel.log cluster=$LOGS/ceph-cluster.log
+pid_file = $CEPH_DIR/run/\$name.pid
+admin_socket = $CEPH_DIR/run/\$name.asok
+
+[client]
+# CLI tools (ceph, radosgw-admin) run often and concurrently: no pid files, sockets or logs.
+pid_file =
+admin_socket =
+log_file =
+
+[mon.a]
+mon_data = $CEPH_DIR/mon
+# radosgw's first start creates ~8 pools one mon command at a time; each osdmap change
+# waits for the next paxos proposal (1 s by default), ~10 s in all. One mon: propose fast.
+paxos_propose_interval = 0.05
+paxos_min_wait = 0.01
+public_addr = 127.0.0.1:$PORT_mon
+
+[osd.0]
+osd_data = $CEPH_DIR/osd
+# memstore keeps objects in RAM (saved to osd_data only on clean shutdown): no disk or
+# block device needed, fast, fits tests. The size is only the capacity it reports.
+osd_objectstore = memstore
+memstore_device_bytes = 2147483648
+# We place the OSD in the CRUSH map ourselves (ceph osd crush add ... host=localhost)
+# before it boots, so its PGs map as soon as it is up and the map does not depend on the
+# machine's hostname (otherwise the OSD runs "crush create-or-move" itself at start).
+osd_crush_update_on_start = false
+# Likewise no "crush set-device-class" at start. Both start-up commands are sent by the
+# OSD's mon client possibly before it has the monmap, i.e. with fsid 0000..., and the mon
+# then answers "wrong fsid" and the OSD exits (seen here as a random start failure).
+osd_class_update_on_start = false
+
+[client.rgw.a]
+rgw_frontends = beast endpoint=127.0.0.1:$PORT_s3
+# No background lifecycle workers: they only act in rgw_lifecycle_work_time (00:00-06:00)
+# anyway, and while active they sleep 5 s uninterruptibly on lock contention, which made
+# radosgw take ~11 s to stop on SIGTERM (slow outage tests). Lifecycle *configuration*
+# requests (PutBucketLifecycleConfiguration etc.) still work.
+rgw_enable_lc_threads = false
+rgw_data = $CEPH_DIR/rgw
+pid_file = $CEPH_DIR/run/client.rgw.a.pid
+admin_socket = $CEPH_DIR/run/client.rgw.a.asok
+log_file = $LOGS/ceph-client.rgw.a.log
+EOF
+  mv "$CEPH_CONF.tmp" "$CEPH_CONF"
+}
+
+# Stop the whole cluster: gateway first (it would hang on an absent mon), then osd and
+# mon together (the cluster is thrown away, nothing to save).
+ceph_stop_all() {
+  local p jobs=()
+  p="$(rgw_pid)"; [[ -n "$p" ]] && stop_pid "$p" radosgw TERM
+  p="$(osd_pid)"; if [[ -n "$p" ]]; then stop_pid "$p" ceph-osd TERM & jobs+=($!); fi
+  p="$(mon_pid)"; if [[ -n "$p" ]]; then stop_pid "$p" ceph-mon TERM & jobs+=($!); fi
+  for p in "${jobs[@]}"; do wait "$p" || true; done
+  return 0
+}
+
+# Build a new cluster: mon, then one osd in the CRUSH map, both running.
+ceph_bootstrap() {
+  local clog="$LOGS/ceph-setup.log"
+  ceph_stop_all
+  rm -rf "$CEPH_DIR"
+  mkdir -p "$CEPH_DIR/mon" "$CEPH_DIR/osd" "$CEPH_DIR/rgw"
+  : >"$clog"
+  CEPH_FSID="$(cat /proc/sys/kernel/random/uuid)"
+  save_kv "$STATE/ceph.vars" CEPH_FSID "$CEPH_FSID"   # rgw restarts rewrite the conf with it
+  ceph_write_conf
+  log "s3: creating a one-node ceph cluster (fsid $CEPH_FSID)"
+
+  monmaptool --create --fsid "$CEPH_FSID" --addv a "[v1:127.0.0.1:$PORT_mon]" \
+    "$CEPH_DIR/monmap" >>"$clog" 2>&1 || die_log "monmaptool failed" "$clog"
+  ceph-mon -c "$CEPH_CONF" -i a --mkfs --monmap "$CEPH_DIR/monmap" >>"$clog" 2>&1 ||
+    die_log "ceph-mon --mkfs failed" "$clog"
+  ceph-mon -c "$CEPH_CONF" -i a >>"$clog" 2>&1 9>&- || die_log "ceph-mon failed to start" "$LOGS/ceph-mon.a.log"
+  wait_for "$WAIT_SECS" "ceph-mon start on port $PORT_mon" "$LOGS/ceph-mon.a.log" mon_running
+
+  local uuid id
+  uuid="$(cat /proc/sys/kernel/random/uuid)"
+  id="$(ceph_cmd osd new "$uuid" 2>>"$clog")" || die_log "ceph osd new failed" "$clog"
+  [[ "$id" == 0 ]] || die_log "expected osd id 0, got '$id'" "$clog"
+  ceph_cmd osd crush add osd.0 1.0 root=default host=localhost >>"$clog" 2>&1 ||
+    die_log "ceph osd crush add failed" "$clog"
+  ceph-osd -c "$CEPH_CONF" -i 0 --mkfs --osd-uuid "$uuid" >>"$clog" 2>&1 ||
+    die_log "ceph-osd --mkfs failed" "$clog"
+  ceph-osd -c "$CEPH_CONF" -i 0 >>"$clog" 2>&1 9>&- || die_log "ceph-osd failed to start" "$LOGS/ceph-osd.0.log"
+  wait_for "$WAIT_SECS" "ceph-osd.0 up" "$LOGS/ceph-osd.0.log" osd_up
+}
+
+osd_up() { osd_running && ceph_cmd osd dump 2>/dev/null | grep -q '^osd\.0 up'; }
+
+rgw_start() {
+  local rlog="$LOGS/ceph-client.rgw.a.log"
+  ceph_write_conf   # the conf carries the (possibly re-chosen) S3 port
+  rm -f "$CEPH_DIR/run/client.rgw.a.pid"
+  radosgw -c "$CEPH_CONF" -n client.rgw.a >>"$LOGS/ceph-setup.log" 2>&1 9>&- ||
+    die_log "radosgw failed to start" "$rlog"
+  # First start creates the rgw pools and the default zone; that is most of the ~10 s.
+  wait_for "$WAIT_SECS" "radosgw answering on port $PORT_s3" "$rlog" s3_http_ok
+  local i
+  for ((i = 0; i < 50; i++)); do [[ -n "$(rgw_pid)" ]] && break; sleep 0.1; done
+  rgw_running || die_log "radosgw is not running" "$rlog"
+}
+
+# The S3 user with our generated keys (idempotent: re-creating with the same keys is fine).
+s3_user() {
+  local clog="$LOGS/ceph-setup.log"
+  if radosgw-admin -c "$CEPH_CONF" user info --uid=stories >/dev/null 2>&1; then
+    return 0
+  fi
+  radosgw-admin -c "$CEPH_CONF" user create --uid=stories --display-name=stories \
+    --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >>"$clog" 2>&1 ||
+    die_log "radosgw-admin user create failed" "$clog"
+}
+
+s3_start() {
+  local fresh=0
+  if ! { mon_running && osd_running; }; then
+    # mon+osd are only kept while running (memstore lives in RAM): rebuild from scratch.
+    ceph_bootstrap
+    fresh=1
+  fi
+  rgw_running || rgw_start
+  s3_user
+  log "s3: radosgw running on http://127.0.0.1:$PORT_s3 (pid $(rgw_pid)$( ((fresh)) && echo ", new cluster"))"
+}
+
+s3_stop() { # outage tests: only the gateway goes away, the cluster and its data stay
+  local p; p="$(rgw_pid)"
+  [[ -n "$p" ]] && stop_pid "$p" radosgw TERM
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------
+# commands
+# ---------------------------------------------------------------------------------------
+
+all_running() { pg_running && redis_running && s3_running; }
+
+# Serialise concurrent invocations. Every daemon is launched with "9>&-" so that it
+# does not inherit (and hold forever) this lock.
+lock_state() {
+  mkdir -p "$STATE" "$LOGS"
+  exec 9>"$STATE/.lock"
+  if ! flock -n 9; then
+    log "waiting for another services.sh run (lock $STATE/.lock)"
+    flock -w 300 9 || die "another services.sh has held $STATE/.lock for 5 minutes"
+  fi
+}
+
+cmd_up() {
+  lock_state
+  load_state
+  if [[ -f "$STATE/env" ]] && all_running; then
+    log "all services already running (state: $STATE)"
+    rm -f "$STATE/started-by-this-up"
+    cat "$STATE/env"
+    return 0
+  fi
+  local started=$SECONDS
+  install_packages
+  ensure_secrets
+  local pg_r=no redis_r=no s3_r=no
+  pg_running && pg_r=yes
+  redis_running && redis_r=yes
+  s3_running && s3_r=yes
+  choose_port postgres "$pg_r"
+  choose_port redis "$redis_r"
+  choose_port s3 "$s3_r"
+  if mon_running; then choose_port mon yes; else choose_port mon no; fi
+
+  # Start the three in parallel; each job dies with its own message and log tail.
+  local pids=() names=() i rc=0
+  if [[ $pg_r == no ]]; then pg_start & pids+=($!); names+=(postgres); fi
+  if [[ $redis_r == no ]]; then redis_start & pids+=($!); names+=(redis); fi
+  if [[ $s3_r == no ]]; then s3_start & pids+=($!); names+=(s3); fi
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || { log "${names[$i]} failed to start"; rc=1; }
+  done
+  ((rc == 0)) || die "up failed; logs are in $LOGS"
+  load_state   # pg_start records PG_BASE in a subshell
+  write_env
+  rm -f "$STATE/started-by-this-up"
+  if ((${#pids[@]})); then
+    : >"$STATE/started-by-this-up"
+    log "started ${names[*]} in $((SECONDS - started))s (state: $STATE)"
+  fi
+  cat "$STATE/env"
+}
+
+cmd_env() {
+  [[ -f "$STATE/env" ]] || die "no env file at $STATE/env: run '$SCRIPT up' first"
+  cat "$STATE/env"
+}
+
+cmd_status() {
+  load_state
+  local s
+  s=stopped; [[ -n "${PORT_postgres:-}" ]] && pg_running && s=running
+  printf 'postgres %-8s port %s\n' "$s" "${PORT_postgres:--}"
+  s=stopped; [[ -n "${PORT_redis:-}" ]] && redis_running && s=running
+  printf 'redis    %-8s port %s\n' "$s" "${PORT_redis:--}"
+  s=stopped; [[ -n "${PORT_s3:-}" ]] && s3_running && s=running
+  if [[ $s == stopped && -n "${PORT_mon:-}" ]] && mon_running && osd_running; then
+    s="stopped (ceph mon/osd running)"
+  fi
+  printf 's3       %-8s port %s\n' "$s" "${PORT_s3:--}"
+}
+
+cmd_running() {
+  [[ -d "$STATE" ]] || return 1
+  load_state
+  [[ -n "${PORT_postgres:-}" && -n "${PORT_redis:-}" && -n "${PORT_s3:-}" && -n "${PORT_mon:-}" ]] || return 1
+  all_running
+}
+
+need_name() {
+  case "${1:-}" in
+    postgres | redis | s3) ;;
+    *) die "expected a service name: postgres, redis or s3" ;;
+  esac
+  [[ -f "$STATE/ports" ]] || die "no state in $STATE: run '$SCRIPT up' first"
+}
+
+cmd_stop() {
+  need_name "${1:-}"
+  lock_state
+  load_state
+  case "$1" in
+    postgres) pg_stop ;;
+    redis) redis_stop ;;
+    s3) s3_stop ;;
+  esac
+  log "$1 stopped"
+}
+
+cmd_start() {
+  need_name "${1:-}"
+  lock_state
+  load_state
+  ensure_secrets
+  local port_var="PORT_$1"
+  case "$1" in
+    postgres) pg_running || { port_in_use "$PORT_postgres" && die "port $PORT_postgres is taken by another program"; pg_start; } ;;
+    redis) redis_running || { port_in_use "$PORT_redis" && die "port $PORT_redis is taken by another program"; redis_start; } ;;
+    s3)
+      if ! s3_running; then
+        rgw_running || ! port_in_use "$PORT_s3" || die "port $PORT_s3 is taken by another program"
+        s3_start
+      fi
+      ;;
+  esac
+  log "$1 running on port ${!port_var}"
+}
+
+cmd_down() {
+  if [[ ! -d "$STATE" ]]; then
+    log "nothing to stop ($STATE does not exist)"
+    return 0
+  fi
+  lock_state
+  load_state
+  # In parallel: each waits up to 10 s for its own processes.
+  local jobs=() j
+  ceph_stop_all & jobs+=($!)
+  redis_stop & jobs+=($!)
+  pg_stop & jobs+=($!)
+  for j in "${jobs[@]}"; do wait "$j" || true; done
+  if [[ -n "${PG_BASE:-}" && "$PG_BASE" == /tmp/stories-pg-* ]]; then
+    rm -rf "$PG_BASE"
+  fi
+  rm -rf "$STATE"
+  log "all services stopped, $STATE removed"
+}
+
+usage() {
+  sed -n '2,/^set -euo/p' "$SCRIPT" | grep '^#' | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+main() {
+  local cmd="${1:-}"
+  [[ $# -gt 0 ]] && shift
+  case "$cmd" in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    env) cmd_env ;;
+    status) cmd_status ;;
+    running) cmd_running ;;
+    stop) cmd_stop "$@" ;;
+    start) cmd_start "$@" ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
