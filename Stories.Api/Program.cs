@@ -1,5 +1,10 @@
 using Stories.Api.Auth;
 using Stories.Api.Features.Auth;
+using Stories.Api.Features.Feed;
+using Stories.Api.Features.Search;
+using Stories.Api.Features.Social;
+using Stories.Api.Features.Stats;
+using Stories.Api.Features.Stories;
 using Stories.Api.Infrastructure.Health;
 using Stories.Api.Infrastructure.Http;
 using Stories.Api.Infrastructure.Problems;
@@ -16,7 +21,11 @@ builder.AddStoriesAuth();
 builder.AddStoriesRedis();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+builder.Services.AddOptions<StoryOptions>().BindConfiguration(StoryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddScoped<UserRegistrar>();
+builder.Services.AddScoped<StoryCreator>();
+builder.Services.AddScoped<StoryReader>();
+builder.Services.AddScoped<StoryInteractions>();
 
 var app = builder.Build();
 
@@ -41,6 +50,11 @@ app.UseAuthorization();
 app.MapOpenApi().AllowAnonymous();
 app.MapDefaultEndpoints();
 app.MapAuth();
+app.MapStories();
+app.MapFeed();
+app.MapSearch();
+app.MapFollows();
+app.MapStats();
 
 app.Run();
 

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 using Stories.ServiceDefaults;
 
 namespace Stories.Tests.Infrastructure;
@@ -36,6 +37,20 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         _settings[key] = value;
         return this;
+    }
+
+    /// <summary>Runs one scalar query against this factory's database, for asserting what was stored.</summary>
+    public async Task<T> ScalarAsync<T>(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
     }
 
     public virtual async Task InitializeAsync()

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Stories.Api.Auth;
+using Stories.Api.Features.Stories;
+using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Paging;
+using Stories.Data;
+
+namespace Stories.Api.Features.Search;
+
+public static class SearchEndpoints
+{
+    public const int MaxQueryLength = 200;
+    private const string TextSearchConfig = "english";
+
+    public static IEndpointRouteBuilder MapSearch(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/search", SearchAsync).RequireAuthorization().WithTags("Search").WithName("SearchStories");
+        return app;
+    }
+
+    /// <summary>
+    /// Full-text search over the text of stories the caller may see, best match first, then newest.
+    /// <c>q</c> goes through <c>websearch_to_tsquery</c>, which accepts any input (quotes, <c>or</c>,
+    /// <c>-</c>) without ever failing to parse. The generated <c>search_vector</c> and its GIN index do the matching.
+    /// </summary>
+    private static async Task<Results<Ok<StoryPage>, ValidationProblem>> SearchAsync(
+        string? q, int? limit, string? cursor, ClaimsPrincipal user, StoriesDbContext db, StoryReader reader, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(q) || q.Length > MaxQueryLength)
+        {
+            return TypedResults.ValidationProblem(Cursor.Error("q", $"q must be 1–{MaxQueryLength} characters."));
+        }
+
+        if (Cursor.LimitError(limit) is { } limitError)
+        {
+            return TypedResults.ValidationProblem(Cursor.Error("limit", limitError));
+        }
+
+        float afterRank = 0;
+        DateTimeOffset afterTime = default;
+        Guid afterId = default;
+        if (cursor is not null && (Cursor.Decode(cursor, 3) is not [var r, var t, var i]
+            || !float.TryParse(r, NumberStyles.Float, CultureInfo.InvariantCulture, out afterRank)
+            || !Cursor.TryTime(t, out afterTime) || !Guid.TryParse(i, out afterId)))
+        {
+            return TypedResults.ValidationProblem(Cursor.Error("cursor", "The cursor is not valid."));
+        }
+
+        var callerId = user.GetUserId();
+        var now = time.GetUtcNowMicroseconds();
+        var matches = db.Stories.VisibleTo(db, callerId, now)
+            .Where(story => story.SearchVector!.Matches(EF.Functions.WebSearchToTsQuery(TextSearchConfig, q)))
+            .Select(story => new { story.Id, story.CreatedAt, Rank = story.SearchVector!.Rank(EF.Functions.WebSearchToTsQuery(TextSearchConfig, q)) });
+        if (cursor is not null)
+        {
+            matches = matches.Where(match => match.Rank < afterRank
+                || (match.Rank == afterRank && (match.CreatedAt < afterTime || (match.CreatedAt == afterTime && match.Id.CompareTo(afterId) < 0))));
+        }
+
+        var take = limit ?? Cursor.DefaultLimit;
+        var page = await matches
+            .OrderByDescending(match => match.Rank).ThenByDescending(match => match.CreatedAt).ThenByDescending(match => match.Id)
+            .Take(take + 1)
+            .ToListAsync(cancellationToken);
+        var ids = page.Take(take).Select(match => match.Id).ToList();
+        var rows = await StoryReader.Project(db.Stories.VisibleTo(db, callerId, now).Where(story => ids.Contains(story.Id)), callerId)
+            .AsNoTracking()
+            .ToListAsync(cancellationToken);
+        var ordered = rows.OrderBy(row => ids.IndexOf(row.Id)).ToList();
+        var items = await reader.ToResponsesAsync(ordered, callerId, cancellationToken);
+        var last = page.Count > take ? page[take - 1] : null;
+        return TypedResults.Ok(new StoryPage(items, last is null ? null : Cursor.Encode(last.Rank, last.CreatedAt, last.Id)));
+    }
+}

@@ -1,0 +1,121 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Stories.Api.Auth;
+using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Paging;
+using Stories.Data;
+
+namespace Stories.Api.Features.Stories;
+
+public static class StoriesEndpoints
+{
+    public static IEndpointRouteBuilder MapStories(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/stories").RequireAuthorization().WithTags("Stories");
+
+        group.MapPost("", CreateAsync).WithName("CreateStory");
+        group.MapGet("{id:guid}", GetAsync).WithName("GetStory");
+        group.MapDelete("{id:guid}", DeleteAsync).WithName("DeleteStory");
+        group.MapPost("{id:guid}/view", ViewAsync).WithName("ViewStory");
+        group.MapPost("{id:guid}/reactions", ReactAsync).WithName("ReactToStory");
+        group.MapGet("{id:guid}/viewers", GetViewersAsync).WithName("GetStoryViewers");
+        return app;
+    }
+
+    private static Task<Results<Created<StoryResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        CreateStoryRequest request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClaimsPrincipal user,
+        StoryCreator creator,
+        HttpResponse response,
+        CancellationToken cancellationToken) =>
+        creator.CreateAsync(user.GetUserId(), request, idempotencyKey, response, cancellationToken);
+
+    private static async Task<Results<Ok<StoryResponse>, NotFound>> GetAsync(
+        Guid id, ClaimsPrincipal user, StoryReader reader, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var story = await reader.GetAsync(id, user.GetUserId(), time.GetUtcNowMicroseconds(), cancellationToken);
+        return story is null ? TypedResults.NotFound() : TypedResults.Ok(story);
+    }
+
+    /// <summary>Soft delete, by the author only; for anyone else the story does not exist.</summary>
+    private static async Task<Results<NoContent, NotFound>> DeleteAsync(
+        Guid id, ClaimsPrincipal user, StoriesDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var callerId = user.GetUserId();
+        var now = time.GetUtcNowMicroseconds();
+        var deleted = await db.Stories
+            .Where(story => story.Id == id && story.AuthorId == callerId && story.DeletedAt == null && story.ExpiresAt > now)
+            .ExecuteUpdateAsync(story => story.SetProperty(s => s.DeletedAt, now), cancellationToken);
+        return deleted == 1 ? TypedResults.NoContent() : TypedResults.NotFound();
+    }
+
+    private static async Task<Results<NoContent, NotFound>> ViewAsync(
+        Guid id, ClaimsPrincipal user, StoryInteractions interactions, CancellationToken cancellationToken)
+    {
+        var view = await interactions.ViewAsync(id, user.GetUserId(), cancellationToken);
+        return view.Outcome == StoryInteractions.ViewOutcome.NotFound ? TypedResults.NotFound() : TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Created<ReactionResponse>, ValidationProblem, NotFound, ProblemHttpResult>> ReactAsync(
+        Guid id, ReactionRequest request, ClaimsPrincipal user, StoryInteractions interactions, CancellationToken cancellationToken)
+    {
+        if (StoryInteractions.NormalizeEmoji(request.Emoji) is not { } emoji)
+        {
+            return TypedResults.ValidationProblem(Cursor.Error("emoji", $"Emoji must be one of: {string.Join(" ", StoryInteractions.AllowedEmoji)}."));
+        }
+
+        var result = await interactions.ReactAsync(id, user.GetUserId(), emoji, cancellationToken);
+        return result switch
+        {
+            { Outcome: StoryInteractions.ReactOutcome.NotFound } => TypedResults.NotFound(),
+            { Outcome: StoryInteractions.ReactOutcome.OwnStory } => TypedResults.Problem(
+                statusCode: StatusCodes.Status403Forbidden, title: "You cannot react to your own story."),
+            { Reaction: var reaction } => TypedResults.Created(
+                $"/stories/{id}", new ReactionResponse(reaction!.Id, reaction.StoryId, reaction.Emoji, reaction.CreatedAt)),
+        };
+    }
+
+    /// <summary>Who viewed the caller's own story, newest first; keyset-paginated on (viewed_at, viewer_id).</summary>
+    private static async Task<Results<Ok<ViewerPage>, ValidationProblem, NotFound>> GetViewersAsync(
+        Guid id, string? cursor, int? limit, ClaimsPrincipal user, StoriesDbContext db, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (Cursor.LimitError(limit) is { } limitError)
+        {
+            return TypedResults.ValidationProblem(Cursor.Error("limit", limitError));
+        }
+
+        if (!Cursor.TryDecodeTimeAndId(cursor, out var afterTime, out var afterViewer))
+        {
+            return TypedResults.ValidationProblem(Cursor.Error("cursor", "The cursor is not valid."));
+        }
+
+        var callerId = user.GetUserId();
+        var isOwnVisibleStory = await db.Stories.VisibleTo(db, callerId, time.GetUtcNowMicroseconds())
+            .AnyAsync(story => story.Id == id && story.AuthorId == callerId, cancellationToken);
+        if (!isOwnVisibleStory)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var take = limit ?? Cursor.DefaultLimit;
+        var views = db.StoryViews.AsNoTracking().Where(view => view.StoryId == id);
+        if (cursor is not null)
+        {
+            views = views.Where(view => view.ViewedAt < afterTime || (view.ViewedAt == afterTime && view.ViewerId.CompareTo(afterViewer) < 0));
+        }
+
+        var page = await views
+            .OrderByDescending(view => view.ViewedAt).ThenByDescending(view => view.ViewerId)
+            .Take(take + 1)
+            .Join(db.Users, view => view.ViewerId, viewer => viewer.Id, (view, viewer) => new { viewer.Id, viewer.Handle, view.ViewedAt })
+            .OrderByDescending(viewer => viewer.ViewedAt).ThenByDescending(viewer => viewer.Id)
+            .Select(viewer => new ViewerResponse(viewer.Id, viewer.Handle, viewer.ViewedAt))
+            .ToListAsync(cancellationToken);
+        var items = page.Take(take).ToList();
+        var next = page.Count > take ? Cursor.Encode(items[^1].ViewedAt, items[^1].UserId) : null;
+        return TypedResults.Ok(new ViewerPage(items, next));
+    }
+}

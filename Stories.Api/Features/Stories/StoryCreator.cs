@@ -1,0 +1,153 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Stories.Api.Infrastructure;
+using Stories.Data;
+using Stories.Data.Entities;
+
+namespace Stories.Api.Features.Stories;
+
+/// <summary>
+/// <c>POST /stories</c>: validates, then inserts the story, its audience and — with an
+/// <c>Idempotency-Key</c> — the response to replay, all in one transaction. Because the key and the
+/// story commit together, a client that lost the response can retry and get the very same story,
+/// even if the process died between the insert and the answer.
+/// </summary>
+public sealed partial class StoryCreator(
+    StoriesDbContext db, IOptions<StoryOptions> options, IOptions<JsonOptions> json, TimeProvider time, ILogger<StoryCreator> logger)
+{
+    public const int MaxIdempotencyKeyLength = 255;
+
+    public async Task<Results<Created<StoryResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        Guid authorId, CreateStoryRequest request, string? idempotencyKey, HttpResponse httpResponse, CancellationToken cancellationToken)
+    {
+        if (idempotencyKey is { Length: 0 or > MaxIdempotencyKeyLength })
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["Idempotency-Key"] = [$"The Idempotency-Key header must be 1–{MaxIdempotencyKeyLength} characters."],
+            });
+        }
+
+        var errors = StoryValidation.Validate(request, authorId, options.Value, out var draft);
+        if (errors.Count == 0 && draft.Audience.Count > 0)
+        {
+            var known = await db.Users.Where(user => draft.Audience.Contains(user.Id)).Select(user => user.Id).ToListAsync(cancellationToken);
+            var unknown = draft.Audience.Except(known).ToList();
+            if (unknown.Count > 0)
+            {
+                errors["audience_user_ids"] = [$"Unknown user ids: {string.Join(", ", unknown)}."];
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var now = time.GetUtcNowMicroseconds();
+        var fingerprint = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, json.Value.SerializerOptions)));
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        if (idempotencyKey is not null)
+        {
+            var earlier = await ClaimKeyAsync(authorId, idempotencyKey, now, cancellationToken);
+            switch (earlier)
+            {
+                case KeyClaim.InProgress:
+                    return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A request with this Idempotency-Key is still in progress.", detail: "Retry once it has finished to get its result.");
+                case KeyClaim.Used { Key: var used } when used.RequestHash != fingerprint:
+                    return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This Idempotency-Key was already used with a different request body.");
+                case KeyClaim.Used { Key: var used }:
+                    httpResponse.Headers.Location = used.Location;
+                    httpResponse.Headers["Idempotent-Replayed"] = "true";
+                    return TypedResults.Content(used.ResponseBody, "application/json", statusCode: used.StatusCode);
+            }
+        }
+
+        var storyId = Guid.CreateVersion7(now);
+        var story = new Story
+        {
+            Id = storyId,
+            AuthorId = authorId,
+            Text = draft.Text,
+            MediaKey = draft.MediaKey,
+            Visibility = draft.Visibility,
+            CreatedAt = now,
+            ExpiresAt = now + options.Value.Ttl,
+            Audience = [.. draft.Audience.Select(userId => new StoryAudience { StoryId = storyId, UserId = userId })],
+        };
+        db.Stories.Add(story);
+        var handle = await db.Users.Where(user => user.Id == authorId).Select(user => user.Handle).SingleAsync(cancellationToken);
+        var response = new StoryResponse(
+            story.Id, new AuthorSummary(authorId, handle), story.Text, story.MediaKey, MediaUrl: null, StoryVisibilityNames.ToName(story.Visibility),
+            story.CreatedAt, story.ExpiresAt, ViewCount: 0, ReactionCounts: new Dictionary<string, int>(), ViewedByMe: false);
+        var location = $"/stories/{story.Id}";
+
+        if (idempotencyKey is not null)
+        {
+            db.IdempotencyKeys.Add(new IdempotencyKey
+            {
+                UserId = authorId,
+                Key = idempotencyKey,
+                RequestHash = fingerprint,
+                StatusCode = StatusCodes.Status201Created,
+                ResponseBody = JsonSerializer.Serialize(response, json.Value.SerializerOptions),
+                Location = location,
+                CreatedAt = now,
+            });
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        LogStoryCreated(logger, story.Id, authorId, response.Visibility);
+        return TypedResults.Created(location, response);
+    }
+
+    private abstract record KeyClaim
+    {
+        public sealed record InProgress : KeyClaim;
+
+        public sealed record Used(IdempotencyKey Key) : KeyClaim;
+
+        public sealed record Fresh : KeyClaim;
+    }
+
+    /// <summary>
+    /// Takes a transaction-scoped advisory lock on (user, key) without waiting: if another request
+    /// holds it, that request is still running. Under the lock, a remembered key is either replayed
+    /// or — once older than its lifetime — forgotten.
+    /// </summary>
+    private async Task<KeyClaim> ClaimKeyAsync(Guid userId, string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var lockName = $"idempotency:{userId}:{key}";
+        var locked = await db.Database
+            .SqlQuery<bool>($"select pg_try_advisory_xact_lock(hashtextextended({lockName}, 0)) as \"Value\"")
+            .SingleAsync(cancellationToken);
+        if (!locked)
+        {
+            return new KeyClaim.InProgress();
+        }
+
+        var existing = await db.IdempotencyKeys.AsNoTracking()
+            .SingleOrDefaultAsync(remembered => remembered.UserId == userId && remembered.Key == key, cancellationToken);
+        if (existing is null)
+        {
+            return new KeyClaim.Fresh();
+        }
+
+        if (existing.CreatedAt > now - options.Value.IdempotencyKeyLifetime)
+        {
+            return new KeyClaim.Used(existing);
+        }
+
+        await db.IdempotencyKeys.Where(stale => stale.UserId == userId && stale.Key == key).ExecuteDeleteAsync(cancellationToken);
+        return new KeyClaim.Fresh();
+    }
+
+    [LoggerMessage(EventName = "story_created", Level = LogLevel.Information, Message = "story created")]
+    private static partial void LogStoryCreated(ILogger logger, Guid storyId, Guid userId, string visibility);
+}

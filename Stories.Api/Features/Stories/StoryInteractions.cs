@@ -1,0 +1,96 @@
+using Microsoft.EntityFrameworkCore;
+using Stories.Api.Infrastructure;
+using Stories.Data;
+using Stories.Data.Entities;
+
+namespace Stories.Api.Features.Stories;
+
+/// <summary>Views and reactions: both only on stories the caller may see right now.</summary>
+public sealed partial class StoryInteractions(StoriesDbContext db, TimeProvider time, ILogger<StoryInteractions> logger)
+{
+    /// <summary>The six reactions, as stored and returned.</summary>
+    public static readonly IReadOnlyList<string> AllowedEmoji = ["👍", "❤️", "😂", "😮", "😢", "🔥"];
+
+    public enum ViewOutcome { NotFound, Recorded, AlreadyViewed, OwnStory }
+
+    public sealed record View(ViewOutcome Outcome, Guid AuthorId, DateTimeOffset ViewedAt);
+
+    /// <summary>
+    /// Records the view once per viewer: <c>INSERT … ON CONFLICT DO NOTHING</c> makes concurrent
+    /// duplicates collapse into one row, and only the request that inserted it learns
+    /// <see cref="ViewOutcome.Recorded"/>. The author's own views are not recorded.
+    /// </summary>
+    public async Task<View> ViewAsync(Guid storyId, Guid viewerId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNowMicroseconds();
+        var authorId = await VisibleAuthorAsync(storyId, viewerId, now, cancellationToken);
+        if (authorId is not { } author)
+        {
+            return new View(ViewOutcome.NotFound, Guid.Empty, now);
+        }
+
+        if (author == viewerId)
+        {
+            return new View(ViewOutcome.OwnStory, author, now);
+        }
+
+        var inserted = await db.Database.ExecuteSqlAsync(
+            $"""
+            insert into story_views (story_id, viewer_id, viewed_at)
+            values ({storyId}, {viewerId}, {now})
+            on conflict do nothing
+            """,
+            cancellationToken);
+        if (inserted == 1)
+        {
+            LogStoryViewed(logger, storyId, viewerId, author);
+        }
+
+        return new View(inserted == 1 ? ViewOutcome.Recorded : ViewOutcome.AlreadyViewed, author, now);
+    }
+
+    public enum ReactOutcome { NotFound, Reacted, OwnStory }
+
+    public sealed record React(ReactOutcome Outcome, Guid AuthorId, Reaction? Reaction);
+
+    public async Task<React> ReactAsync(Guid storyId, Guid userId, string emoji, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNowMicroseconds();
+        var authorId = await VisibleAuthorAsync(storyId, userId, now, cancellationToken);
+        if (authorId is not { } author)
+        {
+            return new React(ReactOutcome.NotFound, Guid.Empty, null);
+        }
+
+        if (author == userId)
+        {
+            return new React(ReactOutcome.OwnStory, author, null);
+        }
+
+        var reaction = new Reaction { Id = Guid.CreateVersion7(now), StoryId = storyId, UserId = userId, Emoji = emoji, CreatedAt = now };
+        db.Reactions.Add(reaction);
+        await db.SaveChangesAsync(cancellationToken);
+        LogReactionAdded(logger, storyId, userId, emoji);
+        return new React(ReactOutcome.Reacted, author, reaction);
+    }
+
+    /// <summary>The six emoji, with a bare ❤ (no variation selector) taken as ❤️; null for anything else.</summary>
+    public static string? NormalizeEmoji(string? emoji) => emoji switch
+    {
+        "❤" => "❤️",
+        not null when AllowedEmoji.Contains(emoji) => emoji,
+        _ => null,
+    };
+
+    private Task<Guid?> VisibleAuthorAsync(Guid storyId, Guid callerId, DateTimeOffset now, CancellationToken cancellationToken) =>
+        db.Stories.VisibleTo(db, callerId, now)
+            .Where(story => story.Id == storyId)
+            .Select(story => (Guid?)story.AuthorId)
+            .SingleOrDefaultAsync(cancellationToken);
+
+    [LoggerMessage(EventName = "story_viewed", Level = LogLevel.Information, Message = "story viewed")]
+    private static partial void LogStoryViewed(ILogger logger, Guid storyId, Guid userId, Guid authorId);
+
+    [LoggerMessage(EventName = "reaction_added", Level = LogLevel.Information, Message = "reaction added")]
+    private static partial void LogReactionAdded(ILogger logger, Guid storyId, Guid userId, string emoji);
+}

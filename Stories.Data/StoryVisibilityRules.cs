@@ -1,0 +1,32 @@
+using Stories.Data.Entities;
+
+namespace Stories.Data;
+
+/// <summary>
+/// Who may see a story — the one definition every read composes into its own SQL (get, feed,
+/// search, view, react, viewers), so no story is ever loaded first and checked after.
+/// </summary>
+public static class StoryVisibilityRules
+{
+    /// <summary>
+    /// Stories <paramref name="viewerId"/> may see at <paramref name="now"/>:
+    /// <list type="bullet">
+    /// <item>active only — not deleted and <c>expires_at</c> still ahead, whether or not the worker has swept;</item>
+    /// <item>the viewer's own stories, whatever their visibility;</item>
+    /// <item><c>public</c> stories;</item>
+    /// <item><c>friends</c> stories with no audience list, when the viewer follows the author;</item>
+    /// <item><c>friends</c> stories with an audience list, when the viewer is on it (following or not: the author chose them by name);</item>
+    /// <item>never someone else's <c>private</c> story.</item>
+    /// </list>
+    /// </summary>
+    public static IQueryable<Story> VisibleTo(this IQueryable<Story> stories, StoriesDbContext db, Guid viewerId, DateTimeOffset now) =>
+        stories.Where(story =>
+            story.DeletedAt == null
+            && story.ExpiresAt > now
+            && (story.AuthorId == viewerId
+                || story.Visibility == StoryVisibility.Public
+                || (story.Visibility == StoryVisibility.Friends
+                    && (story.Audience.Any()
+                        ? story.Audience.Any(member => member.UserId == viewerId)
+                        : db.Follows.Any(follow => follow.FollowerId == viewerId && follow.FolloweeId == story.AuthorId)))));
+}
