@@ -30,10 +30,11 @@ DEFAULT_PORT_postgres=55432
 DEFAULT_PORT_redis=56379
 DEFAULT_PORT_s3=57480
 DEFAULT_PORT_mon=56789
-# ceph-osd picks its own ports inside this range (it needs several); kept away from
+# ceph-osd picks its own ports inside this range (it needs several): below Linux's
+# ephemeral range (32768-60999) so outgoing connections never hold them, and away from
 # Ceph's usual 6800-7300 so a system Ceph, if any, never collides with ours.
-OSD_PORT_MIN=56800
-OSD_PORT_MAX=56999
+OSD_PORT_MIN=26800
+OSD_PORT_MAX=26999
 
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -58,13 +59,44 @@ rand_hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
 port_answers() { timeout 2 bash -c ": >/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
+# port_in_use: any TCP socket has this local port. Not just listeners: our default ports
+# lie in the ephemeral range, and a client connection (or its TIME-WAIT) on the port
+# makes bind() fail as surely as a listener does.
 port_in_use() {
+  local p="$1"
+  if command -v ss >/dev/null 2>&1; then
+    [[ -n "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ]]
+  else
+    port_answers "$p"
+  fi
+}
+
+port_listening() {
   local p="$1"
   if command -v ss >/dev/null 2>&1; then
     [[ -n "$(ss -Htln "( sport = :$p )" 2>/dev/null)" ]]
   else
     port_answers "$p"
   fi
+}
+
+# Keep the kernel from handing our ports to outgoing connections while they are ours, so
+# that `start NAME` after `stop NAME` (outage tests, with the test suite busy opening
+# connections) can always bind again. Best effort: needs root and a writable /proc/sys.
+reserve_ports() {
+  local f=/proc/sys/net/ipv4/ip_local_reserved_ports cur p add=()
+  [[ -w "$f" ]] || return 0
+  cur=",$(cat "$f" 2>/dev/null),"
+  for p in "$@"; do
+    [[ "$cur" == *",$p,"* ]] || add+=("$p")
+  done
+  ((${#add[@]})) || return 0
+  local IFS=,
+  cur="${cur#,}"; cur="${cur%,}"
+  if echo "${cur:+$cur,}${add[*]}" >"$f" 2>/dev/null; then
+    log "reserved ports ${add[*]} (net.ipv4.ip_local_reserved_ports) against ephemeral use"
+  fi
+  return 0
 }
 
 # pid_alive PID PROGRAM: the pid exists, is not a zombie and runs PROGRAM (so a recycled
@@ -81,16 +113,16 @@ pid_alive() {
 
 read_pid() { [[ -f "$1" ]] && head -n 1 "$1" 2>/dev/null | tr -d ' \n' || true; }
 
-# stop_pid PID PROGRAM [SIGNAL]: signal, wait up to 10 s, then SIGKILL.
+# stop_pid PID PROGRAM [SIGNAL [SECONDS]]: signal, wait up to 10 s, then SIGKILL.
 stop_pid() {
-  local pid="$1" prog="$2" sig="${3:-TERM}" i
+  local pid="$1" prog="$2" sig="${3:-TERM}" secs="${4:-10}" i
   pid_alive "$pid" "$prog" || return 0
   kill "-$sig" "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
+  for ((i = 0; i < secs * 10; i++)); do
     pid_alive "$pid" "$prog" || return 0
     sleep 0.1
   done
-  log "$prog (pid $pid) did not stop in 10 s, killing it"
+  log "$prog (pid $pid) did not stop in $secs s, killing it"
   kill -KILL "$pid" 2>/dev/null || true
   for ((i = 0; i < 50; i++)); do
     pid_alive "$pid" "$prog" || return 0
@@ -98,11 +130,13 @@ stop_pid() {
   done
 }
 
-# wait_for SECONDS DESCRIPTION LOGFILE COMMAND...: poll COMMAND until it succeeds.
+# wait_for SECONDS DESCRIPTION LOGFILE ALIVE COMMAND...: poll COMMAND until it succeeds;
+# give up at once when ALIVE (a command: "is the process still there?") fails.
 wait_for() {
-  local secs="$1" what="$2" logf="$3"; shift 3
+  local secs="$1" what="$2" logf="$3" alive="$4"; shift 4
   local deadline=$((SECONDS + secs))
   until "$@" >/dev/null 2>&1; do
+    $alive || die_log "$what: the process exited" "$logf"
     ((SECONDS < deadline)) || die_log "$what did not happen within ${secs}s" "$logf"
     sleep 0.2
   done
@@ -148,12 +182,13 @@ ensure_secrets() {
   chmod 600 "$STATE/secrets"
 }
 
-# choose_port KEY RUNNING: keep the saved port when our service holds it or it is free,
-# otherwise take the first free port from the default upwards (not used by our others).
+# choose_port KEY RUNNING: keep the saved port when our service holds it or nothing
+# listens on it (it is reserved, see reserve_ports), otherwise take the first port from
+# the default upwards that no socket uses (and that is not one of our others).
 choose_port() {
   local key="$1" running="$2" var="PORT_$1" def p
   p="${!var:-}"
-  if [[ -n "$p" ]] && { [[ "$running" == yes ]] || ! port_in_use "$p"; }; then
+  if [[ -n "$p" ]] && { [[ "$running" == yes ]] || ! port_listening "$p"; }; then
     return 0
   fi
   def="DEFAULT_PORT_$key"
@@ -162,7 +197,7 @@ choose_port() {
     [[ "$p" == "${PORT_s3:-}" || "$p" == "${PORT_mon:-}" ]] && continue
     ((p >= OSD_PORT_MIN && p <= OSD_PORT_MAX)) && continue
     port_in_use "$p" && continue
-    [[ -n "${!var:-}" ]] && log "port ${!var} for $key is taken by another program; using $p"
+    [[ -n "${!var:-}" ]] && log "port ${!var} for $key is in use; using $p"
     printf -v "$var" '%s' "$p"
     save_kv "$STATE/ports" "$var" "$p"
     return 0
@@ -298,6 +333,8 @@ redis_running() {
   [[ -n "$pid" ]] && pid_alive "$pid" redis-server && port_answers "$PORT_redis"
 }
 
+redis_launched_alive() { pid_alive "$REDIS_LAUNCHED" redis-server; }
+
 redis_start() {
   mkdir -p "$STATE/redis"
   # The password goes in a private config file rather than on the command line (ps).
@@ -308,10 +345,10 @@ redis_start() {
   setsid nohup redis-server "$STATE/redis/redis.conf" --port "$PORT_redis" --bind 127.0.0.1 \
     --save '' --appendonly no --daemonize no --dir "$STATE/redis" \
     --pidfile "$STATE/redis/redis.pid" >>"$rlog" 2>&1 </dev/null 9>&- &
-  local launched=$!
-  wait_for "$WAIT_SECS" "redis start on port $PORT_redis" "$rlog" redis_running
+  REDIS_LAUNCHED=$!
+  wait_for "$WAIT_SECS" "redis start on port $PORT_redis" "$rlog" redis_launched_alive redis_running
   # redis writes its own pid file; keep the launcher's pid if it somehow did not.
-  [[ -n "$(redis_pid)" ]] || echo "$launched" >"$STATE/redis/redis.pid"
+  [[ -n "$(redis_pid)" ]] || echo "$REDIS_LAUNCHED" >"$STATE/redis/redis.pid"
   log "redis: running on 127.0.0.1:$PORT_redis (pid $(redis_pid))"
 }
 
@@ -434,8 +471,10 @@ EOF
 # Stop the whole cluster: gateway first (it would hang on an absent mon), then osd and
 # mon together (the cluster is thrown away, nothing to save).
 ceph_stop_all() {
-  local p jobs=()
-  p="$(rgw_pid)"; [[ -n "$p" ]] && stop_pid "$p" radosgw TERM
+  local p jobs=() patience=10
+  # Without a working mon+osd, radosgw's shutdown waits on RADOS forever: don't wait long.
+  { mon_running && osd_running; } || patience=2
+  p="$(rgw_pid)"; [[ -n "$p" ]] && stop_pid "$p" radosgw TERM "$patience"
   p="$(osd_pid)"; if [[ -n "$p" ]]; then stop_pid "$p" ceph-osd TERM & jobs+=($!); fi
   p="$(mon_pid)"; if [[ -n "$p" ]]; then stop_pid "$p" ceph-mon TERM & jobs+=($!); fi
   for p in "${jobs[@]}"; do wait "$p" || true; done
@@ -459,7 +498,8 @@ ceph_bootstrap() {
   ceph-mon -c "$CEPH_CONF" -i a --mkfs --monmap "$CEPH_DIR/monmap" >>"$clog" 2>&1 ||
     die_log "ceph-mon --mkfs failed" "$clog"
   ceph-mon -c "$CEPH_CONF" -i a >>"$clog" 2>&1 9>&- || die_log "ceph-mon failed to start" "$LOGS/ceph-mon.a.log"
-  wait_for "$WAIT_SECS" "ceph-mon start on port $PORT_mon" "$LOGS/ceph-mon.a.log" mon_running
+  wait_for "$WAIT_SECS" "ceph-mon start on port $PORT_mon" "$LOGS/ceph-mon.a.log" \
+    "alive_or_starting $CEPH_DIR/run/mon.a.pid ceph-mon" mon_running
 
   local uuid id
   uuid="$(cat /proc/sys/kernel/random/uuid)"
@@ -470,7 +510,14 @@ ceph_bootstrap() {
   ceph-osd -c "$CEPH_CONF" -i 0 --mkfs --osd-uuid "$uuid" >>"$clog" 2>&1 ||
     die_log "ceph-osd --mkfs failed" "$clog"
   ceph-osd -c "$CEPH_CONF" -i 0 >>"$clog" 2>&1 9>&- || die_log "ceph-osd failed to start" "$LOGS/ceph-osd.0.log"
-  wait_for "$WAIT_SECS" "ceph-osd.0 up" "$LOGS/ceph-osd.0.log" osd_up
+  wait_for "$WAIT_SECS" "ceph-osd.0 up" "$LOGS/ceph-osd.0.log" \
+    "alive_or_starting $CEPH_DIR/run/osd.0.pid ceph-osd" osd_up
+}
+
+# Ceph daemons fork and write their pid file a moment later: until then, assume starting.
+alive_or_starting() {
+  local p; p="$(read_pid "$1")"
+  [[ -z "$p" ]] || pid_alive "$p" "$2"
 }
 
 osd_up() { osd_running && ceph_cmd osd dump 2>/dev/null | grep -q '^osd\.0 up'; }
@@ -482,7 +529,8 @@ rgw_start() {
   radosgw -c "$CEPH_CONF" -n client.rgw.a >>"$LOGS/ceph-setup.log" 2>&1 9>&- ||
     die_log "radosgw failed to start" "$rlog"
   # First start creates the rgw pools and the default zone; that is most of the ~10 s.
-  wait_for "$WAIT_SECS" "radosgw answering on port $PORT_s3" "$rlog" s3_http_ok
+  wait_for "$WAIT_SECS" "radosgw answering on port $PORT_s3" "$rlog" \
+    "alive_or_starting $CEPH_DIR/run/client.rgw.a.pid radosgw" s3_http_ok
   local i
   for ((i = 0; i < 50; i++)); do [[ -n "$(rgw_pid)" ]] && break; sleep 0.1; done
   rgw_running || die_log "radosgw is not running" "$rlog"
@@ -550,10 +598,17 @@ cmd_up() {
   pg_running && pg_r=yes
   redis_running && redis_r=yes
   s3_running && s3_r=yes
+  # Remains of a half-dead service (e.g. radosgw whose osd died) would hold its port.
+  [[ $pg_r == yes ]] || pg_stop
+  [[ $redis_r == yes ]] || redis_stop
+  if [[ $s3_r == no ]]; then
+    if mon_running && osd_running; then s3_stop; else ceph_stop_all; fi
+  fi
   choose_port postgres "$pg_r"
   choose_port redis "$redis_r"
   choose_port s3 "$s3_r"
   if mon_running; then choose_port mon yes; else choose_port mon no; fi
+  reserve_ports "$PORT_postgres" "$PORT_redis" "$PORT_s3" "$PORT_mon"
 
   # Start the three in parallel; each job dies with its own message and log tail.
   local pids=() names=() i rc=0
@@ -627,11 +682,11 @@ cmd_start() {
   ensure_secrets
   local port_var="PORT_$1"
   case "$1" in
-    postgres) pg_running || { port_in_use "$PORT_postgres" && die "port $PORT_postgres is taken by another program"; pg_start; } ;;
-    redis) redis_running || { port_in_use "$PORT_redis" && die "port $PORT_redis is taken by another program"; redis_start; } ;;
+    postgres) pg_running || { port_listening "$PORT_postgres" && die "port $PORT_postgres is taken by another program"; pg_start; } ;;
+    redis) redis_running || { port_listening "$PORT_redis" && die "port $PORT_redis is taken by another program"; redis_start; } ;;
     s3)
       if ! s3_running; then
-        rgw_running || ! port_in_use "$PORT_s3" || die "port $PORT_s3 is taken by another program"
+        rgw_running || ! port_listening "$PORT_s3" || die "port $PORT_s3 is taken by another program"
         s3_start
       fi
       ;;
