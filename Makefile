@@ -11,7 +11,7 @@ MODE ?= $(shell if timeout 10 docker info >/dev/null 2>&1 || timeout 10 podman i
 SOLUTION := $(if $(filter aspire,$(MODE)),Stories.sln,Stories.Local.slnf)
 export MODE SOLUTION
 
-.PHONY: help dev test lint services services-down
+.PHONY: help dev test lint services services-down bench
 
 help: ## List the commands
 	@echo "Stories — make targets (MODE=$(MODE), solution $(SOLUTION))"
@@ -32,3 +32,6 @@ services: ## Start PostgreSQL, Redis and Ceph RGW (S3) locally; prints their con
 
 services-down: ## Stop every service process `make services` started
 	@scripts/services.sh down
+
+bench: ## Benchmarks on this machine (seeds data, runs the Release API on 127.0.0.1); see docs/benchmarks.md
+	@bench/feed-search.sh

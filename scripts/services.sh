@@ -99,16 +99,21 @@ reserve_ports() {
   return 0
 }
 
-# pid_alive PID PROGRAM: the pid exists, is not a zombie and runs PROGRAM (so a recycled
-# pid is never taken for ours).
-pid_alive() {
-  local pid="$1" prog="$2" comm stat
+# proc_alive PID: the pid exists and is not a zombie.
+proc_alive() {
+  local pid="$1" stat
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  comm="$(cat "/proc/$pid/comm" 2>/dev/null)" || return 1
-  [[ "$comm" == "$prog"* ]] || return 1
   stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
   stat="${stat##*) }"          # field 3, after "pid (comm) "
   [[ "${stat:0:1}" != [ZX] ]]
+}
+
+# pid_alive PID PROGRAM: alive and running PROGRAM (so a recycled pid is never ours).
+pid_alive() {
+  local pid="$1" prog="$2" comm
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  comm="$(cat "/proc/$pid/comm" 2>/dev/null)" || return 1
+  [[ "$comm" == "$prog"* ]] && proc_alive "$pid"
 }
 
 read_pid() { [[ -f "$1" ]] && head -n 1 "$1" 2>/dev/null | tr -d ' \n' || true; }
@@ -299,7 +304,9 @@ pg_start() {
     fresh=1
   fi
   ln -sfn "$PG_BASE/postgres.log" "$LOGS/postgres.log"
-  # A stale postmaster.pid (after a crash/kill) is handled by postgres itself.
+  # A stale postmaster.pid is handled by postgres itself, but it refuses to start while
+  # children of a killed postmaster still hold its shared memory.
+  pg_reap_orphans
   as_pg "$PG_BIN/pg_ctl" -D "$PG_BASE/data" -l "$PG_BASE/postgres.log" -w -t "$WAIT_SECS" \
     -o "-p $PORT_postgres" start >"$LOGS/pg_ctl.log" 2>&1 9>&- ||
     die_log "postgres failed to start on port $PORT_postgres" "$PG_BASE/postgres.log"
@@ -319,6 +326,34 @@ pg_stop() {
   local pid; pid="$(pg_pid)"
   # SIGINT = "fast" shutdown: SIGTERM ("smart") would wait for pooled test connections.
   [[ -n "$pid" ]] && stop_pid "$pid" postgres INT
+  pg_reap_orphans
+}
+
+# Processes of our cluster left behind by a postmaster that was killed (they exit on their
+# own within a second or so). Ours = a "postgres" process whose working directory is our
+# data dir, which is where every PostgreSQL process of a cluster runs.
+pg_orphans() {
+  local d
+  [[ -n "${PG_BASE:-}" && -d "$PG_BASE/data" ]] || return 0
+  for d in /proc/[0-9]*; do
+    [[ "$(cat "$d/comm" 2>/dev/null)" == postgres ]] || continue
+    [[ "$(readlink "$d/cwd" 2>/dev/null)" == "$PG_BASE/data" ]] || continue
+    pid_alive "${d#/proc/}" postgres && echo "${d#/proc/}"
+  done
+  return 0
+}
+
+pg_reap_orphans() {
+  local pid left i
+  pid="$(pg_pid)"
+  [[ -n "$pid" ]] && pid_alive "$pid" postgres && return 0   # a live postmaster: not orphans
+  for ((i = 0; i < 50; i++)); do
+    left="$(pg_orphans)"
+    [[ -n "$left" ]] || return 0
+    sleep 0.2
+  done
+  log "postgres: killing leftover processes of a dead postmaster: $(echo $left)"
+  for pid in $left; do stop_pid "$pid" postgres KILL 2; done
   return 0
 }
 
@@ -333,7 +368,8 @@ redis_running() {
   [[ -n "$pid" ]] && pid_alive "$pid" redis-server && port_answers "$PORT_redis"
 }
 
-redis_launched_alive() { pid_alive "$REDIS_LAUNCHED" redis-server; }
+# The launched pid runs setsid, then nohup, then redis-server (exec chain): any name will do.
+redis_launched_alive() { proc_alive "$REDIS_LAUNCHED"; }
 
 redis_start() {
   mkdir -p "$STATE/redis"
@@ -364,7 +400,20 @@ redis_stop() {
 # A private throwaway cluster: own conf file (always passed with -c), own fsid, all
 # paths in $CEPH_DIR/$LOGS, so /etc/ceph, /var/lib/ceph and /var/log/ceph are not touched.
 
-ceph_cmd() { ceph -c "$CEPH_CONF" --connect-timeout 15 "$@"; }
+# Ceph CLI calls are retried: a client that talks to a mon in its first seconds sometimes
+# sends its command before it has the monmap, i.e. with fsid 00000000-..., and the mon
+# refuses it ("wrong fsid", seen as EPERM / "problem getting command descriptions").
+# Every command we send is idempotent.
+retry() {
+  local n
+  for n in 1 2 3 4 5 6; do
+    "$@" && return 0
+    ((n < 6)) || return 1
+    sleep 0.5
+  done
+}
+ceph_cmd() { retry ceph -c "$CEPH_CONF" --connect-timeout 15 "$@"; }
+mon_ready() { mon_running && ceph -c "$CEPH_CONF" --connect-timeout 5 mon stat >/dev/null 2>&1; }
 
 mon_pid() { read_pid "$CEPH_DIR/run/mon.a.pid"; }
 osd_pid() { read_pid "$CEPH_DIR/run/osd.0.pid"; }
@@ -499,7 +548,7 @@ ceph_bootstrap() {
     die_log "ceph-mon --mkfs failed" "$clog"
   ceph-mon -c "$CEPH_CONF" -i a >>"$clog" 2>&1 9>&- || die_log "ceph-mon failed to start" "$LOGS/ceph-mon.a.log"
   wait_for "$WAIT_SECS" "ceph-mon start on port $PORT_mon" "$LOGS/ceph-mon.a.log" \
-    "alive_or_starting $CEPH_DIR/run/mon.a.pid ceph-mon" mon_running
+    "alive_or_starting $CEPH_DIR/run/mon.a.pid ceph-mon" mon_ready
 
   local uuid id
   uuid="$(cat /proc/sys/kernel/random/uuid)"
@@ -523,28 +572,41 @@ alive_or_starting() {
 osd_up() { osd_running && ceph_cmd osd dump 2>/dev/null | grep -q '^osd\.0 up'; }
 
 rgw_start() {
-  local rlog="$LOGS/ceph-client.rgw.a.log"
+  local rlog="$LOGS/ceph-client.rgw.a.log" attempt i
   ceph_write_conf   # the conf carries the (possibly re-chosen) S3 port
-  rm -f "$CEPH_DIR/run/client.rgw.a.pid"
-  radosgw -c "$CEPH_CONF" -n client.rgw.a >>"$LOGS/ceph-setup.log" 2>&1 9>&- ||
-    die_log "radosgw failed to start" "$rlog"
-  # First start creates the rgw pools and the default zone; that is most of the ~10 s.
-  wait_for "$WAIT_SECS" "radosgw answering on port $PORT_s3" "$rlog" \
-    "alive_or_starting $CEPH_DIR/run/client.rgw.a.pid radosgw" s3_http_ok
-  local i
+  # The first start creates the rgw pools and the default zone through mon commands, so
+  # it can meet the same early "wrong fsid" refusal as the CLI and exit: start it again.
+  for attempt in 1 2 3; do
+    rm -f "$CEPH_DIR/run/client.rgw.a.pid"
+    radosgw -c "$CEPH_CONF" -n client.rgw.a >>"$LOGS/ceph-setup.log" 2>&1 9>&- ||
+      die_log "radosgw failed to start" "$rlog"
+    if ((attempt < 3)); then
+      (wait_for "$WAIT_SECS" "radosgw answering on port $PORT_s3" "$rlog" \
+        "alive_or_starting $CEPH_DIR/run/client.rgw.a.pid radosgw" s3_http_ok) 2>/dev/null && break
+      if alive_or_starting "$CEPH_DIR/run/client.rgw.a.pid" radosgw; then
+        die_log "radosgw did not answer on port $PORT_s3 within ${WAIT_SECS}s" "$rlog"
+      fi
+      log "s3: radosgw exited while starting, trying again (log: $rlog)"
+    else
+      wait_for "$WAIT_SECS" "radosgw answering on port $PORT_s3" "$rlog" \
+        "alive_or_starting $CEPH_DIR/run/client.rgw.a.pid radosgw" s3_http_ok
+    fi
+  done
   for ((i = 0; i < 50; i++)); do [[ -n "$(rgw_pid)" ]] && break; sleep 0.1; done
   rgw_running || die_log "radosgw is not running" "$rlog"
 }
 
-# The S3 user with our generated keys (idempotent: re-creating with the same keys is fine).
+# The S3 user with our generated keys. Retried like the CLI above; "user info" first, so a
+# retry after a create that did happen is fine.
 s3_user() {
-  local clog="$LOGS/ceph-setup.log"
-  if radosgw-admin -c "$CEPH_CONF" user info --uid=stories >/dev/null 2>&1; then
-    return 0
-  fi
-  radosgw-admin -c "$CEPH_CONF" user create --uid=stories --display-name=stories \
-    --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >>"$clog" 2>&1 ||
-    die_log "radosgw-admin user create failed" "$clog"
+  local clog="$LOGS/ceph-setup.log" n
+  for n in 1 2 3 4 5 6; do
+    radosgw-admin -c "$CEPH_CONF" user info --uid=stories >/dev/null 2>&1 && return 0
+    radosgw-admin -c "$CEPH_CONF" user create --uid=stories --display-name=stories \
+      --access-key="$S3_ACCESS_KEY" --secret-key="$S3_SECRET_KEY" >>"$clog" 2>&1 && return 0
+    sleep 0.5
+  done
+  die_log "radosgw-admin user create failed" "$clog"
 }
 
 s3_start() {

@@ -59,6 +59,8 @@ public sealed class InitialSchema : Migration
                 user_id uuid not null references users (id) on delete cascade,
                 primary key (story_id, user_id)
             );
+            -- "is the caller on this story's audience" and the user delete cascade look up by user
+            create index ix_story_audience_user_id on story_audience (user_id);
 
             create table story_views (
                 story_id uuid not null references stories (id) on delete cascade,
@@ -68,6 +70,8 @@ public sealed class InitialSchema : Migration
                 primary key (story_id, viewer_id)
             );
             create index ix_story_views_story_id_viewed_at on story_views (story_id, viewed_at desc, viewer_id);
+            -- viewed_by_me on every feed item, and the user delete cascade, look up by viewer
+            create index ix_story_views_viewer_id on story_views (viewer_id);
 
             create table reactions (
                 id uuid primary key,
@@ -77,6 +81,7 @@ public sealed class InitialSchema : Migration
                 created_at timestamptz not null
             );
             create index ix_reactions_story_id on reactions (story_id);
+            create index ix_reactions_user_id on reactions (user_id);
 
             create table idempotency_keys (
                 user_id uuid not null references users (id) on delete cascade,

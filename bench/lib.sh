@@ -1,0 +1,60 @@
+# Shared by the bench scripts: services, a Release build, and an API process on the bench database.
+# shellcheck shell=bash
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BENCH_DB=${BENCH_DB:-stories_bench}
+API_PORT=${API_PORT:-5080}
+RESULTS="$ROOT/bench/results"
+mkdir -p "$RESULTS"
+
+bench_services_up() {
+  BENCH_STARTED_SERVICES=0
+  if ! scripts/services.sh running >/dev/null 2>&1; then
+    scripts/services.sh up >/dev/null
+    BENCH_STARTED_SERVICES=1
+  fi
+  eval "$(scripts/services.sh env)"
+  BENCH_KEY=$(head -c 48 /dev/urandom | base64 | tr -d '\n')
+  BENCH_CONN=$(sed -E "s/Database=[^;]*/Database=$BENCH_DB/" <<<"$ConnectionStrings__storiesdb")
+}
+
+bench_services_down() {
+  if [ "${BENCH_STARTED_SERVICES:-0}" = 1 ]; then scripts/services.sh down >/dev/null 2>&1 || true; fi
+}
+
+bench_build() {
+  dotnet build Stories.Local.slnf -c Release --nologo -v q >/dev/null
+}
+
+bench() { dotnet "$ROOT/bench/Stories.Bench/bin/Release/net10.0/Stories.Bench.dll" "$@"; }
+
+# psql against the bench database (or another one: psql_db NAME …), credentials from the connection string.
+psql_db() {
+  local db=$1; shift
+  local cs=$ConnectionStrings__storiesdb
+  PGPASSWORD=$(sed -nE 's/.*Password=([^;]*).*/\1/p' <<<"$cs") psql -X -q -v ON_ERROR_STOP=1 \
+    -h "$(sed -nE 's/.*Host=([^;]*).*/\1/p' <<<"$cs")" -p "$(sed -nE 's/.*Port=([^;]*).*/\1/p' <<<"$cs")" \
+    -U "$(sed -nE 's/.*Username=([^;]*).*/\1/p' <<<"$cs")" -d "$db" "$@"
+}
+
+api_start() {
+  ConnectionStrings__storiesdb="$BENCH_CONN" Jwt__SigningKey="$BENCH_KEY" Redis__KeyPrefix="bench:$$:" \
+  ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+    dotnet "$ROOT/Stories.Api/bin/Release/net10.0/Stories.Api.dll" >"$RESULTS/api.log" 2>&1 &
+  API_PID=$!
+  for _ in $(seq 1 60); do
+    curl -fs "http://127.0.0.1:$API_PORT/alive" >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "the API did not start; see $RESULTS/api.log" >&2
+  return 1
+}
+
+api_stop() {
+  if [ -n "${API_PID:-}" ]; then kill "$API_PID" 2>/dev/null || true; wait "$API_PID" 2>/dev/null || true; API_PID=; fi
+}
+
+machine_line() {
+  echo "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME"), .NET $(dotnet --version), PostgreSQL $(psql_db postgres -tAc 'show server_version'), commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ)"
+}
