@@ -118,7 +118,7 @@ pid_alive() {
 
 read_pid() { [[ -f "$1" ]] && head -n 1 "$1" 2>/dev/null | tr -d ' \n' || true; }
 
-# stop_pid PID PROGRAM [SIGNAL [SECONDS]]: signal, wait up to 10 s, then SIGKILL.
+# stop_pid PID PROGRAM [SIGNAL [SECONDS]]: signal, wait (10 s by default), then SIGKILL.
 stop_pid() {
   local pid="$1" prog="$2" sig="${3:-TERM}" secs="${4:-10}" i
   pid_alive "$pid" "$prog" || return 0
@@ -489,8 +489,9 @@ public_addr = 127.0.0.1:$PORT_mon
 
 [osd.0]
 osd_data = $CEPH_DIR/osd
-# memstore keeps objects in RAM (saved to osd_data only on clean shutdown): no disk or
-# block device needed, fast, fits tests. The size is only the capacity it reports.
+# memstore keeps objects in RAM: no disk or block device, fast, fits tests. The size is
+# only the capacity it reports. Data lives as long as this osd process (on SIGTERM it
+# exits at once, osd_fast_shutdown), so a dead osd means a new cluster (see s3_start).
 osd_objectstore = memstore
 memstore_device_bytes = 2147483648
 # We place the OSD in the CRUSH map ourselves (ceph osd crush add ... host=localhost)
@@ -772,8 +773,28 @@ cmd_down() {
   if [[ -n "${PG_BASE:-}" && "$PG_BASE" == /tmp/stories-pg-* ]]; then
     rm -rf "$PG_BASE"
   fi
-  rm -rf "$STATE"
-  log "all services stopped, $STATE removed"
+  remove_state
+}
+
+# Delete the state dir, but only what this script puts there: a mistaken
+# STORIES_SERVICES_DIR (say, $HOME) must not be wiped.
+remove_state() {
+  local f name stray=0
+  for f in "$STATE"/* "$STATE"/.[!.]*; do
+    [[ -e "$f" || -L "$f" ]] || continue
+    name="${f##*/}"
+    case "$name" in
+      .lock | ceph | ceph.vars | env | env.tmp | logs | pg.vars | ports | ports.tmp | redis | \
+        secrets | secrets.tmp | started-by-this-up | *.vars.tmp) rm -rf "$f" ;;
+      *) stray=1 ;;
+    esac
+  done
+  if ((stray)); then
+    log "all services stopped; $STATE holds other files, so only ours were removed"
+  else
+    rmdir "$STATE"
+    log "all services stopped, $STATE removed"
+  fi
 }
 
 usage() {

@@ -19,8 +19,13 @@ public sealed class SchemaTests(StoriesApiFactory factory) : IClassFixture<Stori
         var reader = NewUser(now6);
         var story = new Story
         {
-            Id = Guid.CreateVersion7(), AuthorId = author.Id, Text = "Sunrise over the harbour", MediaKey = $"uploads/{author.Id}/a.jpg",
-            Visibility = StoryVisibility.Friends, CreatedAt = now6, ExpiresAt = now6.AddHours(24),
+            Id = Guid.CreateVersion7(),
+            AuthorId = author.Id,
+            Text = "Sunrise over the harbour",
+            MediaKey = $"uploads/{author.Id}/a.jpg",
+            Visibility = StoryVisibility.Friends,
+            CreatedAt = now6,
+            ExpiresAt = now6.AddHours(24),
         };
         var follow = new Follow { FollowerId = reader.Id, FolloweeId = author.Id, CreatedAt = now6 };
         var audience = new StoryAudience { StoryId = story.Id, UserId = reader.Id };
@@ -28,7 +33,13 @@ public sealed class SchemaTests(StoriesApiFactory factory) : IClassFixture<Stori
         var reaction = new Reaction { Id = Guid.CreateVersion7(), StoryId = story.Id, UserId = reader.Id, Emoji = "🔥", CreatedAt = now6 };
         var key = new IdempotencyKey
         {
-            UserId = author.Id, Key = "key-1", RequestHash = "abc", StatusCode = 201, ResponseBody = """{"id": "x"}""", Location = "/stories/x", CreatedAt = now6,
+            UserId = author.Id,
+            Key = "key-1",
+            RequestHash = "abc",
+            StatusCode = 201,
+            ResponseBody = """{"id": "x"}""",
+            Location = "/stories/x",
+            CreatedAt = now6,
         };
 
         await using (var write = NewContext())
