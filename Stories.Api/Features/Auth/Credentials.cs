@@ -23,6 +23,7 @@ internal static partial class Credentials
 
         var normalized = NormalizeEmail(email);
         return normalized.Length <= MaxEmailLength
+            && !normalized.Any(char.IsControl)
             && MailAddress.TryCreate(normalized, out var address)
             && address.Address == normalized
             && address.Host.Contains('.', StringComparison.Ordinal)

@@ -29,9 +29,9 @@ public static class SearchEndpoints
     private static async Task<Results<Ok<StoryPage>, ValidationProblem>> SearchAsync(
         string? q, int? limit, string? cursor, ClaimsPrincipal user, StoriesDbContext db, StoryReader reader, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(q) || q.Length > MaxQueryLength)
+        if (string.IsNullOrWhiteSpace(q) || q.Length > MaxQueryLength || q.Contains('\0', StringComparison.Ordinal))
         {
-            return TypedResults.ValidationProblem(Cursor.Error("q", $"q must be 1–{MaxQueryLength} characters."));
+            return TypedResults.ValidationProblem(Cursor.Error("q", $"q must be 1–{MaxQueryLength} characters, without NUL."));
         }
 
         if (Cursor.LimitError(limit) is { } limitError)

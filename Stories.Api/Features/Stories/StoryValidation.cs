@@ -20,6 +20,11 @@ internal static class StoryValidation
             errors["text"] = [$"Text must be at most {options.MaxTextLength} characters."];
         }
 
+        if (text is not null && text.Contains('\0', StringComparison.Ordinal))
+        {
+            errors["text"] = ["Text must not contain NUL characters."];
+        }
+
         if (text is null && mediaKey is null)
         {
             errors["text"] = ["A story needs text, a media_key, or both."];

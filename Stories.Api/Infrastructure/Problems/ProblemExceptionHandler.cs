@@ -19,6 +19,10 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode), Detail = bad.Message },
             _ when IsDatabaseUnavailable(exception) => DatabaseUnavailable(httpContext, exception),
+            // A safety net: text PostgreSQL cannot store (NUL, invalid UTF-8) is the client's input,
+            // even where no validator caught it first.
+            _ when FindPostgresError(exception) is PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter
+                => new ProblemDetails { Status = StatusCodes.Status400BadRequest, Title = "The request contains characters that cannot be stored (such as NUL)." },
             _ => null,
         };
         if (problem is null)
@@ -64,6 +68,19 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         }
 
         return false;
+    }
+
+    private static string? FindPostgresError(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is PostgresException postgres)
+            {
+                return postgres.SqlState;
+            }
+        }
+
+        return null;
     }
 
     private static string TitleFor(int status) => status switch
