@@ -11,7 +11,7 @@ MODE ?= $(shell if timeout 10 docker info >/dev/null 2>&1 || timeout 10 podman i
 SOLUTION := $(if $(filter aspire,$(MODE)),Stories.sln,Stories.Local.slnf)
 export MODE SOLUTION
 
-.PHONY: help dev test lint services services-down bench
+.PHONY: help dev test lint services services-down bench seed
 
 help: ## List the commands
 	@echo "Stories — make targets (MODE=$(MODE), solution $(SOLUTION))"
@@ -32,6 +32,9 @@ services: ## Start PostgreSQL, Redis and Ceph RGW (S3) locally; prints their con
 
 services-down: ## Stop every service process `make services` started
 	@scripts/services.sh down
+
+seed: ## Demo users, follows, stories, media, views and reactions through the API of a running `make dev` (API=…)
+	@dotnet run --project bench/Stories.Bench -c Release -- demo --api $(or $(API),http://localhost:5000)
 
 bench: ## Benchmarks on this machine (seeds data, runs the Release API on 127.0.0.1); see docs/benchmarks.md
 	@bench/feed-search.sh

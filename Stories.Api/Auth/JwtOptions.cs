@@ -30,15 +30,28 @@ public sealed class JwtOptions
 /// replaced by a random one for the life of the process (tokens stop working at restart) so that
 /// <c>dotnet run</c> works with no setup; a key that is set but short is refused everywhere.
 /// </summary>
-internal sealed partial class JwtOptionsSetup(IHostEnvironment environment, ILogger<JwtOptionsSetup> logger)
-    : IPostConfigureOptions<JwtOptions>, IValidateOptions<JwtOptions>
+internal sealed partial class JwtOptionsSetup : IPostConfigureOptions<JwtOptions>, IValidateOptions<JwtOptions>
 {
+    private readonly IHostEnvironment _environment;
+    private readonly Lazy<string> _ephemeralKey;
+
+    public JwtOptionsSetup(IHostEnvironment environment, ILogger<JwtOptionsSetup> logger)
+    {
+        _environment = environment;
+        // One key per process: every options cache (IOptions, IOptionsMonitor) must sign and
+        // validate with the same one.
+        _ephemeralKey = new(() =>
+        {
+            LogEphemeralKey(logger);
+            return Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
+        });
+    }
+
     public void PostConfigure(string? name, JwtOptions options)
     {
-        if (string.IsNullOrEmpty(options.SigningKey) && environment.IsDevelopment())
+        if (string.IsNullOrEmpty(options.SigningKey) && _environment.IsDevelopment())
         {
-            options.SigningKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48));
-            LogEphemeralKey(logger);
+            options.SigningKey = _ephemeralKey.Value;
         }
     }
 
