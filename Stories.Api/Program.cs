@@ -5,11 +5,13 @@ using Stories.Api.Features.Search;
 using Stories.Api.Features.Social;
 using Stories.Api.Features.Stats;
 using Stories.Api.Features.Stories;
+using Stories.Api.Features.Uploads;
 using Stories.Api.Infrastructure.Health;
 using Stories.Api.Infrastructure.Http;
 using Stories.Api.Infrastructure.Problems;
 using Stories.Api.Infrastructure.Redis;
 using Stories.Data;
+using Stories.Data.Storage;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -19,6 +21,7 @@ builder.AddRequestLimits();
 builder.AddStoriesDbContext();
 builder.AddStoriesAuth();
 builder.AddStoriesRedis();
+builder.AddStoriesStorage();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddOptions<StoryOptions>().BindConfiguration(StoryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -26,6 +29,9 @@ builder.Services.AddScoped<UserRegistrar>();
 builder.Services.AddScoped<StoryCreator>();
 builder.Services.AddScoped<StoryReader>();
 builder.Services.AddScoped<StoryInteractions>();
+builder.Services.AddScoped<MediaVerifier>();
+// The API owns the media bucket as it owns the schema: it creates it at startup, in the background.
+builder.Services.AddHostedService<BucketProvisioner>();
 
 var app = builder.Build();
 
@@ -50,6 +56,7 @@ app.UseAuthorization();
 app.MapOpenApi().AllowAnonymous();
 app.MapDefaultEndpoints();
 app.MapAuth();
+app.MapUploads();
 app.MapStories();
 app.MapFeed();
 app.MapSearch();

@@ -6,7 +6,7 @@ namespace Stories.Tests.Api;
 public sealed class HealthTests(StoriesApiFactory factory) : IClassFixture<StoriesApiFactory>
 {
     [Fact]
-    public async Task HealthzReportsDatabaseAndRedisAsHealthy()
+    public async Task HealthzReportsDatabaseRedisAndStorageAsHealthy()
     {
         using var client = factory.CreateClient();
 
@@ -17,6 +17,7 @@ public sealed class HealthTests(StoriesApiFactory factory) : IClassFixture<Stori
         Assert.Equal("healthy", body.GetProperty("status").GetString());
         Assert.Equal("healthy", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
         Assert.Equal("healthy", body.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+        Assert.Equal("healthy", body.GetProperty("checks").GetProperty("storage").GetProperty("status").GetString());
         Assert.False(body.GetProperty("checks").TryGetProperty("self", out _));
     }
 

@@ -4,9 +4,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Stories.Api.Features.Uploads;
 using Stories.Api.Infrastructure;
 using Stories.Data;
 using Stories.Data.Entities;
+using Stories.Data.Storage;
 
 namespace Stories.Api.Features.Stories;
 
@@ -15,9 +17,17 @@ namespace Stories.Api.Features.Stories;
 /// <c>Idempotency-Key</c> — the response to replay, all in one transaction. Because the key and the
 /// story commit together, a client that lost the response can retry and get the very same story,
 /// even if the process died between the insert and the answer.
+/// A <c>media_key</c> is checked against storage before the transaction opens, so no database
+/// transaction waits on storage; storage being down answers 503 (see ProblemExceptionHandler).
 /// </summary>
 public sealed partial class StoryCreator(
-    StoriesDbContext db, IOptions<StoryOptions> options, IOptions<JsonOptions> json, TimeProvider time, ILogger<StoryCreator> logger)
+    StoriesDbContext db,
+    MediaVerifier media,
+    MediaStorage storage,
+    IOptions<StoryOptions> options,
+    IOptions<JsonOptions> json,
+    TimeProvider time,
+    ILogger<StoryCreator> logger)
 {
     public const int MaxIdempotencyKeyLength = 255;
 
@@ -41,6 +51,11 @@ public sealed partial class StoryCreator(
             {
                 errors["audience_user_ids"] = [$"Unknown user ids: {string.Join(", ", unknown)}."];
             }
+        }
+
+        if (errors.Count == 0 && draft.MediaKey is not null && await media.ProblemWithAsync(draft.MediaKey, cancellationToken) is { } mediaProblem)
+        {
+            errors["media_key"] = [mediaProblem];
         }
 
         if (errors.Count > 0)
@@ -82,8 +97,14 @@ public sealed partial class StoryCreator(
         };
         db.Stories.Add(story);
         var handle = await db.Users.Where(user => user.Id == authorId).Select(user => user.Handle).SingleAsync(cancellationToken);
+        // A replay returns this body as stored, so its media_url may have expired by then; a GET of the story gives a fresh one.
         var response = new StoryResponse(
-            story.Id, new AuthorSummary(authorId, handle), story.Text, story.MediaKey, MediaUrl: null, StoryVisibilityNames.ToName(story.Visibility),
+            story.Id,
+            new AuthorSummary(authorId, handle),
+            story.Text,
+            story.MediaKey,
+            story.MediaKey is { } mediaKey ? storage.PresignDownload(mediaKey) : null,
+            StoryVisibilityNames.ToName(story.Visibility),
             story.CreatedAt, story.ExpiresAt, ViewCount: 0, ReactionCounts: new Dictionary<string, int>(), ViewedByMe: false);
         var location = $"/stories/{story.Id}";
 

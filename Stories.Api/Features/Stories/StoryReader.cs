@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Stories.Data;
 using Stories.Data.Entities;
+using Stories.Data.Storage;
 
 namespace Stories.Api.Features.Stories;
 
@@ -8,9 +9,11 @@ namespace Stories.Api.Features.Stories;
 /// Turns an already visibility-filtered, ordered and paged query of stories into responses, with a
 /// fixed number of SQL statements whatever the page size: one for the stories (author, the
 /// caller's own view counts and <c>viewed_by_me</c> as subqueries), one for the reaction counts of
-/// the caller's own stories on the page.
+/// the caller's own stories on the page. Media URLs are presigned here, offline, and only for rows
+/// the visibility-filtered query returned — which is what keeps them from callers who may not see
+/// the story.
 /// </summary>
-public sealed class StoryReader(StoriesDbContext db)
+public sealed class StoryReader(StoriesDbContext db, MediaStorage storage)
 {
     public sealed record Row(
         Guid Id, Guid AuthorId, string Handle, string? Text, string? MediaKey, StoryVisibility Visibility,
@@ -54,7 +57,7 @@ public sealed class StoryReader(StoriesDbContext db)
             new AuthorSummary(row.AuthorId, row.Handle),
             row.Text,
             row.MediaKey,
-            MediaUrl: null,
+            row.MediaKey is { } mediaKey ? storage.PresignDownload(mediaKey) : null,
             StoryVisibilityNames.ToName(row.Visibility),
             row.CreatedAt,
             row.ExpiresAt,

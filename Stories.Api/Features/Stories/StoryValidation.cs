@@ -1,4 +1,5 @@
 using Stories.Data.Entities;
+using Stories.Data.Storage;
 
 namespace Stories.Api.Features.Stories;
 
@@ -60,12 +61,15 @@ internal static class StoryValidation
         return errors;
     }
 
-    /// <summary>A media key must be one the caller was handed for their own upload: <c>uploads/{user_id}/…</c>.</summary>
+    /// <summary>
+    /// A media key must be one the caller was handed for their own upload: <c>uploads/{user_id}/…</c>.
+    /// Whether anything was uploaded there is storage's to say (<c>MediaVerifier</c>), after this.
+    /// </summary>
     public static string? MediaKeyError(string mediaKey, Guid authorId) =>
         mediaKey.Length <= MaxMediaKeyLength
-        && mediaKey.StartsWith($"uploads/{authorId}/", StringComparison.Ordinal)
+        && mediaKey.StartsWith(MediaKeys.PrefixFor(authorId), StringComparison.Ordinal)
         && !mediaKey.Contains("..", StringComparison.Ordinal)
-        && mediaKey.Length > $"uploads/{authorId}/".Length
+        && mediaKey.Length > MediaKeys.PrefixFor(authorId).Length
             ? null
             : "The media_key must be one returned by POST /upload/presigned to you.";
 }

@@ -2,13 +2,14 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using Stories.Data.Storage;
 
 namespace Stories.Api.Infrastructure.Problems;
 
 /// <summary>
 /// Maps what escapes a handler to problem+json. Only two kinds are expected here: a request the
-/// framework could not bind (a 4xx the client must fix) and an unavailable dependency (503, retry
-/// later). Everything else is a bug and answers a bare 500 that reveals nothing.
+/// framework could not bind (a 4xx the client must fix) and an unavailable dependency — the database
+/// or storage (503, retry later). Everything else is a bug and answers a bare 500 that reveals nothing.
 /// </summary>
 internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -18,6 +19,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         {
             BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode), Detail = bad.Message },
+            // Before the database test: a storage timeout must not be reported as the database's.
+            StorageUnavailableException => StorageUnavailable(httpContext, exception),
             _ when IsDatabaseUnavailable(exception) => DatabaseUnavailable(httpContext, exception),
             // A safety net: text PostgreSQL cannot store (NUL, invalid UTF-8) is the client's input,
             // even where no validator caught it first.
@@ -57,6 +60,18 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         };
     }
 
+    private ProblemDetails StorageUnavailable(HttpContext httpContext, Exception exception)
+    {
+        LogStorageUnavailable(logger, exception.InnerException ?? exception);
+        httpContext.Response.Headers.RetryAfter = "5";
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Media storage is unavailable.",
+            Detail = "Nothing was changed by this request. Stories without media still work; retry media shortly.",
+        };
+    }
+
     private static bool IsDatabaseUnavailable(Exception exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
@@ -92,4 +107,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [LoggerMessage(EventName = "database_unavailable", Level = LogLevel.Warning, Message = "database unavailable")]
     private static partial void LogDatabaseUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventName = "storage_unavailable", Level = LogLevel.Warning, Message = "storage unavailable")]
+    private static partial void LogStorageUnavailable(ILogger logger, Exception exception);
 }
