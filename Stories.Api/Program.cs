@@ -1,5 +1,6 @@
 using Stories.Api.Auth;
 using Stories.Api.Features.Auth;
+using Stories.Api.Features.Events;
 using Stories.Api.Features.Feed;
 using Stories.Api.Features.Search;
 using Stories.Api.Features.Social;
@@ -22,6 +23,7 @@ builder.AddStoriesDbContext();
 builder.AddStoriesAuth();
 builder.AddStoriesRedis();
 builder.AddStoriesStorage();
+builder.AddEvents();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddOptions<StoryOptions>().BindConfiguration(StoryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -50,6 +52,7 @@ app.UseSwaggerUI(options =>
     options.RoutePrefix = "docs";
     options.SwaggerEndpoint("/openapi/v1.json", "Stories API v1");
 });
+app.UseWebSockets();
 app.UseAuthentication();
 app.UseAuthorization();
 
@@ -62,6 +65,7 @@ app.MapFeed();
 app.MapSearch();
 app.MapFollows();
 app.MapStats();
+app.MapEvents();
 
 app.Run();
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -10,4 +11,14 @@ public static class ClaimsPrincipalExtensions
         Guid.TryParse(user.FindFirstValue(JwtRegisteredClaimNames.Sub), out var id)
             ? id
             : throw new InvalidOperationException("The authenticated principal has no user id; is the endpoint anonymous?");
+
+    /// <summary>
+    /// When the credentials behind this request expire: the token's <c>exp</c>, which the bearer handler
+    /// keeps as a claim (and the event ticket handler copies from the token that asked for the ticket).
+    /// Long-lived streams end then.
+    /// </summary>
+    public static DateTimeOffset GetTokenExpiry(this ClaimsPrincipal user) =>
+        long.TryParse(user.FindFirstValue(JwtRegisteredClaimNames.Exp), NumberStyles.Integer, CultureInfo.InvariantCulture, out var exp)
+            ? DateTimeOffset.FromUnixTimeSeconds(exp)
+            : throw new InvalidOperationException("The authenticated principal has no exp claim; is the endpoint anonymous?");
 }

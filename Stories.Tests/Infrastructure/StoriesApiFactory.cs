@@ -19,10 +19,23 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string Audience = "stories-clients";
 
     private readonly Dictionary<string, string?> _settings = [];
+    private readonly bool _isReplica;
 
     public StoriesApiFactory()
     {
         DatabaseName = $"stories_test_{Guid.NewGuid():N}";
+        UseKestrel(0);
+    }
+
+    /// <summary>
+    /// A second replica of <paramref name="primary"/>'s API: the same database and Redis keyspace, its
+    /// own host (process state, Redis connection, clock). The primary creates and drops the database,
+    /// so dispose the replica first. Not public: xunit wants one public constructor on a class fixture.
+    /// </summary>
+    internal StoriesApiFactory(StoriesApiFactory primary)
+    {
+        DatabaseName = primary.DatabaseName;
+        _isReplica = true;
         UseKestrel(0);
     }
 
@@ -55,14 +68,21 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        await TestServices.CreateDatabaseAsync(DatabaseName);
+        if (!_isReplica)
+        {
+            await TestServices.CreateDatabaseAsync(DatabaseName);
+        }
+
         StartServer();
     }
 
     public new virtual async Task DisposeAsync()
     {
         await base.DisposeAsync();
-        await TestServices.DropDatabaseAsync(DatabaseName);
+        if (!_isReplica)
+        {
+            await TestServices.DropDatabaseAsync(DatabaseName);
+        }
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

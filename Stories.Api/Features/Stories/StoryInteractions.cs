@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Stories.Api.Features.Events;
 using Stories.Api.Infrastructure;
 using Stories.Data;
 using Stories.Data.Entities;
@@ -6,7 +7,7 @@ using Stories.Data.Entities;
 namespace Stories.Api.Features.Stories;
 
 /// <summary>Views and reactions: both only on stories the caller may see right now.</summary>
-public sealed partial class StoryInteractions(StoriesDbContext db, TimeProvider time, ILogger<StoryInteractions> logger)
+public sealed partial class StoryInteractions(StoriesDbContext db, EventBus events, TimeProvider time, ILogger<StoryInteractions> logger)
 {
     /// <summary>The six reactions, as stored and returned.</summary>
     public static readonly IReadOnlyList<string> AllowedEmoji = ["👍", "❤️", "😂", "😮", "😢", "🔥"];
@@ -18,7 +19,8 @@ public sealed partial class StoryInteractions(StoriesDbContext db, TimeProvider 
     /// <summary>
     /// Records the view once per viewer: <c>INSERT … ON CONFLICT DO NOTHING</c> makes concurrent
     /// duplicates collapse into one row, and only the request that inserted it learns
-    /// <see cref="ViewOutcome.Recorded"/>. The author's own views are not recorded.
+    /// <see cref="ViewOutcome.Recorded"/> — and only it raises <c>story.viewed</c>, so the author hears of
+    /// each viewer once. The author's own views are not recorded.
     /// </summary>
     public async Task<View> ViewAsync(Guid storyId, Guid viewerId, CancellationToken cancellationToken)
     {
@@ -44,6 +46,7 @@ public sealed partial class StoryInteractions(StoriesDbContext db, TimeProvider 
         if (inserted == 1)
         {
             LogStoryViewed(logger, storyId, viewerId, author);
+            await events.PublishAsync(author, EventTypes.StoryViewed, new StoryViewedPayload(storyId, viewerId, now));
         }
 
         return new View(inserted == 1 ? ViewOutcome.Recorded : ViewOutcome.AlreadyViewed, author, now);
@@ -71,6 +74,7 @@ public sealed partial class StoryInteractions(StoriesDbContext db, TimeProvider 
         db.Reactions.Add(reaction);
         await db.SaveChangesAsync(cancellationToken);
         LogReactionAdded(logger, storyId, userId, emoji);
+        await events.PublishAsync(author, EventTypes.StoryReacted, new StoryReactedPayload(storyId, userId, emoji));
         return new React(ReactOutcome.Reacted, author, reaction);
     }
 

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace Stories.Api.Features.Events;
+
+/// <summary>
+/// Raises an event for one user: logged in Redis for replay and published to every replica in one
+/// script, then handed straight to the user's streams on this replica. The Redis subscriber skips
+/// messages this replica sent (<see cref="Origin"/>), so local streams get each event exactly once
+/// whether Redis works or not.
+/// </summary>
+/// <remarks>
+/// Publishing never throws and never waits on Redis longer than <see cref="EventsOptions.RedisTimeout"/>:
+/// the view or reaction it reports is already committed, and answering 5xx would only make clients
+/// retry a write that succeeded. Without Redis the event still reaches this replica's streams, under
+/// an id from <see cref="EventHub.NextLocalId"/>; other replicas and replay never see it (the gap,
+/// counted as <c>event_bus_failures{operation=publish}</c>).
+/// </remarks>
+public sealed partial class EventBus(
+    EventLog log, EventHub hub, EventMetrics metrics, IOptions<JsonOptions> json, TimeProvider time, ILogger<EventBus> logger)
+{
+    /// <summary>This replica's name on the channel; one per process (per host, in tests).</summary>
+    public string Origin { get; } = Guid.NewGuid().ToString("N");
+
+    public async Task PublishAsync<TPayload>(Guid recipientId, string type, TPayload payload)
+    {
+        try
+        {
+            var payloadJson = JsonSerializer.Serialize(payload, json.Value.SerializerOptions);
+            long id;
+            bool reachedRedis;
+            try
+            {
+                id = await log.AppendAsync(recipientId, type, payloadJson, Origin);
+                reachedRedis = true;
+            }
+            catch (EventBusUnavailableException)
+            {
+                id = hub.NextLocalId(recipientId, time.GetUtcNow());
+                reachedRedis = false;
+            }
+
+            hub.Deliver(recipientId, new EventFrame(id, type, payloadJson));
+            metrics.Published(reachedRedis);
+        }
+        catch (Exception exception)
+        {
+            // Anything else is a bug in the bus, and still no reason to fail a committed view or reaction.
+            LogPublishFailed(logger, type, recipientId, exception);
+        }
+    }
+
+    [LoggerMessage(EventName = "event_publish_failed", Level = LogLevel.Error, Message = "event could not be published")]
+    private static partial void LogPublishFailed(ILogger logger, string type, Guid recipientId, Exception exception);
+}
