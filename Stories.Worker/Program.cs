@@ -5,11 +5,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddStoriesDbContextFactory();
-builder.Services.AddOptions<ExpiryOptions>().BindConfiguration(ExpiryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddSingleton<SweepStatus>();
-builder.Services.AddSingleton<ExpirySweeper>();
-builder.Services.AddHostedService<ExpiryService>();
-builder.Services.AddHealthChecks().AddCheck<SweepHealthCheck>("expiry");
+builder.AddExpiry();
 
 var app = builder.Build();
 
