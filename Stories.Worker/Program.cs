@@ -1,11 +1,13 @@
 using Stories.Data;
 using Stories.Worker.Expiry;
+using Stories.Worker.Retention;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddStoriesDbContextFactory();
 builder.AddExpiry();
+builder.AddRetention();
 
 var app = builder.Build();
 
