@@ -15,3 +15,10 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 
 app.Run();
+
+/// <summary>
+/// Internal on purpose: the tests reference the API and the worker, and two public global
+/// <c>Program</c> types would collide (.NET 10 otherwise makes it public). Tests host the worker
+/// through <c>WebApplicationFactory&lt;ExpirySweeper&gt;</c>.
+/// </summary>
+internal sealed partial class Program;
