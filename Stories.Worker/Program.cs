@@ -2,7 +2,12 @@ using Stories.Data;
 using Stories.Worker.Expiry;
 using Stories.Worker.Retention;
 
-var builder = WebApplication.CreateBuilder(args);
+// `--sweep-once` runs a single expiry sweep and exits, logging the usual line: the benchmark in
+// bench/worker/ times exactly the code that runs every minute.
+const string SweepOnce = "--sweep-once";
+var sweepOnce = args.Contains(SweepOnce);
+
+var builder = WebApplication.CreateBuilder([.. args.Where(arg => arg != SweepOnce)]);
 
 builder.AddServiceDefaults();
 builder.AddStoriesDbContextFactory();
@@ -10,6 +15,17 @@ builder.AddExpiry();
 builder.AddRetention();
 
 var app = builder.Build();
+
+if (sweepOnce)
+{
+    // Disposing the host flushes the console logger, so the sweep's log line is never lost.
+    await using (app)
+    {
+        await app.Services.GetRequiredService<ExpirySweeper>().SweepAsync(CancellationToken.None);
+    }
+
+    return;
+}
 
 // The worker serves only operational endpoints: health and (with the platform issue) metrics.
 app.MapDefaultEndpoints();
