@@ -64,7 +64,7 @@ public sealed partial class RetentionCleaner(
                 purged as (
                     delete from stories using doomed
                     where stories.id = doomed.id
-                    returning stories.id, stories.media_key)
+                    returning stories.media_key)
                 select purged.media_key as "MediaKey",
                     exists (
                         select 1 from stories other
