@@ -58,8 +58,9 @@ if [ -z "$(psql_db -tAc "select to_regclass('stories')")" ]; then
   log "migrating $database (starting the API once; it owns the migrations)"
   dotnet build Stories.Api -c "$configuration" --nologo --verbosity quiet >&2
   port=${BENCH_API_PORT:-5099}
-  ConnectionStrings__storiesdb=$bench_cs ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:$port \
-    dotnet "Stories.Api/bin/$configuration/net10.0/Stories.Api.dll" >/dev/null 2>&1 &
+  (cd "Stories.Api/bin/$configuration/net10.0" \
+    && ConnectionStrings__storiesdb=$bench_cs ASPNETCORE_ENVIRONMENT=Development ASPNETCORE_URLS=http://127.0.0.1:$port \
+      exec dotnet Stories.Api.dll >/dev/null 2>&1) &
   api=$!
   trap 'kill "$api" 2>/dev/null || true' EXIT
   for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/alive" >/dev/null 2>&1 && break; sleep 1; done
@@ -89,7 +90,8 @@ log "sweeping once"
 sweep_env=(ConnectionStrings__storiesdb="$bench_cs" ASPNETCORE_ENVIRONMENT=Production)
 [ -n "$batch_size" ] && sweep_env+=(Expiry__BatchSize="$batch_size")
 started=$(date +%s.%N)
-output=$(env "${sweep_env[@]}" dotnet "$worker_dll" --sweep-once)
+# From its output directory, so that the worker's appsettings.json (log levels included) applies.
+output=$(cd "$(dirname "$worker_dll")" && env "${sweep_env[@]}" dotnet "$(basename "$worker_dll")" --sweep-once)
 wall=$(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $started }")
 line=$(grep '"msg":"stories expired"' <<<"$output" | tail -n 1)
 [ -n "$line" ] || { printf '%s\n' "$output" >&2; log "no 'stories expired' line"; exit 1; }
