@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -44,13 +45,43 @@ public static class DataExtensions
     }
 
     /// <summary>
-    /// Applies pending migrations. EF Core takes a database-wide migration lock first, so several
-    /// replicas starting together apply each migration exactly once.
+    /// Applies pending migrations so that several replicas starting together apply each migration
+    /// exactly once (see <see cref="MigrateExclusivelyAsync"/>).
     /// </summary>
     public static async Task MigrateStoriesDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<StoriesDbContext>();
-        await db.Database.MigrateAsync(cancellationToken);
+        await db.Database.MigrateExclusivelyAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies pending migrations while holding a PostgreSQL session-level advisory lock. EF Core's own
+    /// migration lock (<c>LOCK TABLE "__EFMigrationsHistory"</c>) is transaction-scoped: it is released
+    /// when the first pending migration commits, while that replica goes on applying the rest from the
+    /// list it read before — so with two or more pending migrations a second replica applies them too
+    /// and fails ("relation … already exists"). Under this lock each replica reads the history only
+    /// after the previous one has finished.
+    /// </summary>
+    public static async Task MigrateExclusivelyAsync(this DatabaseFacade database, CancellationToken cancellationToken = default)
+    {
+        // The lock belongs to this connection; opening it here keeps EF Core from closing it in between.
+        await database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await database.ExecuteSqlRawAsync("select pg_advisory_lock(hashtextextended('stories:migrations', 0))", cancellationToken);
+            try
+            {
+                await database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                await database.ExecuteSqlRawAsync("select pg_advisory_unlock(hashtextextended('stories:migrations', 0))", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await database.CloseConnectionAsync();
+        }
     }
 }

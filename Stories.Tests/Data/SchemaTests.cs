@@ -92,7 +92,7 @@ public sealed class SchemaTests(StoriesApiFactory factory) : IClassFixture<Stori
             await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
             {
                 await using var db = new StoriesDbContext(options);
-                await db.Database.MigrateAsync();
+                await db.Database.MigrateExclusivelyAsync();
             }));
 
             await using var check = new StoriesDbContext(options);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Stories.Data;
@@ -12,14 +11,19 @@ namespace Stories.Worker.Expiry;
 /// same row or waiting on each other.
 /// </summary>
 public sealed partial class ExpirySweeper(
-    IDbContextFactory<StoriesDbContext> contexts, IOptions<ExpiryOptions> options, TimeProvider time, SweepStatus status, ILogger<ExpirySweeper> logger)
+    IDbContextFactory<StoriesDbContext> contexts,
+    IOptions<ExpiryOptions> options,
+    TimeProvider time,
+    SweepStatus status,
+    WorkerMetrics metrics,
+    ILogger<ExpirySweeper> logger)
 {
     public sealed record Result(int Count, int Batches, TimeSpan Duration);
 
     public async Task<Result> SweepAsync(CancellationToken cancellationToken)
     {
         using var activity = StoriesTelemetry.ActivitySource.StartActivity("expiry sweep");
-        var started = Stopwatch.GetTimestamp();
+        var started = time.GetTimestamp();
         var now = time.GetUtcNow();
         var batchSize = options.Value.BatchSize;
         var total = 0;
@@ -27,7 +31,8 @@ public sealed partial class ExpirySweeper(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         while (true)
         {
-            // A batch is one statement and so one transaction: a cancelled or failed batch rolls back whole.
+            // A batch is one statement and so one transaction: a cancelled or failed batch rolls back
+            // whole, and the batches before it stay committed — there is never half a batch.
             var expired = await db.Database.ExecuteSqlAsync(
                 $"""
                 with due as (
@@ -42,14 +47,17 @@ public sealed partial class ExpirySweeper(
                 cancellationToken);
             total += expired;
             batches++;
+            // Counted per committed batch, so a sweep that fails half-way still reports what it did.
+            metrics.StoriesExpired.Add(expired);
             if (expired < batchSize)
             {
                 break;
             }
         }
 
-        var result = new Result(total, batches, Stopwatch.GetElapsedTime(started));
+        var result = new Result(total, batches, time.GetElapsedTime(started));
         status.Succeeded(time.GetUtcNow());
+        metrics.SweepLatency.Record(result.Duration.TotalSeconds);
         activity?.SetTag("stories.expired", total);
         LogSwept(logger, result.Count, result.Batches, result.Duration.TotalMilliseconds);
         return result;

@@ -44,8 +44,8 @@ public sealed class RedisOutageTests(TwoReplicasBehindRedisProxy replicas) : ICl
         Assert.Equal("story.viewed", sameReplica.Type);
         Assert.Equal(viewer.Id, sameReplica.Payload.GetProperty("viewer_id").GetGuid());
         Assert.Equal("story.reacted", crossReplica.Type);
-        Assert.True(failures.Sum("operation", "publish") >= 1);
-        Assert.True(published.Sum("path", "local") >= 1);
+        Assert.True(failures.Sum("event_bus_failures", "operation", "publish") >= 1);
+        Assert.True(published.Sum("events_published", "path", "local") >= 1);
     }
 
     [Fact]

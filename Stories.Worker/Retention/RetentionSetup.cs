@@ -1,0 +1,19 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Stories.Worker.Retention;
+
+public static class RetentionSetup
+{
+    /// <summary>The retention clean-ups, their loop, and the object storage they delete from.</summary>
+    public static IHostApplicationBuilder AddRetention(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddS3MediaStore();
+        // The metrics (and the sweep status their gauge reads) are shared with expiry: TryAdd keeps one of each.
+        builder.Services.TryAddSingleton<Expiry.SweepStatus>();
+        builder.Services.TryAddSingleton<WorkerMetrics>();
+        builder.Services.AddSingleton<RetentionCleaner>();
+        builder.Services.AddHostedService<RetentionService>();
+        return builder;
+    }
+}
