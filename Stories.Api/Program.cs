@@ -7,7 +7,9 @@ using Stories.Api.Features.Stats;
 using Stories.Api.Features.Stories;
 using Stories.Api.Infrastructure.Health;
 using Stories.Api.Infrastructure.Http;
+using Stories.Api.Infrastructure.Metrics;
 using Stories.Api.Infrastructure.Problems;
+using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Api.Infrastructure.Redis;
 using Stories.Data;
 
@@ -16,16 +18,22 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddProblemHandling();
 builder.AddRequestLimits();
+builder.AddHttpHygiene();
+builder.AddApiMetrics();
 builder.AddStoriesDbContext();
 builder.AddStoriesAuth();
 builder.AddStoriesRedis();
+builder.AddRateLimits();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddOptions<StoryOptions>().BindConfiguration(StoryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<CachingOptions>().BindConfiguration(CachingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton<FeedCache>();
 builder.Services.AddScoped<UserRegistrar>();
 builder.Services.AddScoped<StoryCreator>();
 builder.Services.AddScoped<StoryReader>();
 builder.Services.AddScoped<StoryInteractions>();
+builder.Services.AddScoped<FeedQuery>();
 
 var app = builder.Build();
 
@@ -37,18 +45,29 @@ if (app.Configuration.GetValue("Database:MigrateOnStartup", true))
     await app.Services.MigrateStoriesDatabaseAsync();
 }
 
+// First, so that every answer — the exception handler's included — is counted and carries the headers.
+app.UseHttpMetrics();
+app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+if (!app.Environment.IsDevelopment())
+{
+    app.UseHsts();
+}
+
 app.UseSwaggerUI(options =>
 {
     options.RoutePrefix = "docs";
     options.SwaggerEndpoint("/openapi/v1.json", "Stories API v1");
 });
+app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimits();
 
 app.MapOpenApi().AllowAnonymous();
 app.MapDefaultEndpoints();
+app.MapPrometheusScrapingEndpoint();
 app.MapAuth();
 app.MapStories();
 app.MapFeed();

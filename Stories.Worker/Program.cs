@@ -13,7 +13,8 @@ builder.Services.AddHealthChecks().AddCheck<SweepHealthCheck>("expiry");
 
 var app = builder.Build();
 
-// The worker serves only operational endpoints: health and (with the platform issue) metrics.
+// The worker serves only operational endpoints: health and metrics.
 app.MapDefaultEndpoints();
+app.MapPrometheusScrapingEndpoint();
 
 app.Run();

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Stories.ServiceDefaults;
 
@@ -31,6 +32,9 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public string DatabaseConnectionString => TestServices.DatabaseNamed(DatabaseName);
 
     public ManualTimeProvider Clock { get; } = new();
+
+    /// <summary>Every log line the API wrote, as its JSON console formatter renders it.</summary>
+    public LogCapture Logs { get; } = new();
 
     /// <summary>Overrides a configuration value; call before the first client is created.</summary>
     public StoriesApiFactory WithSetting(string key, string? value)
@@ -78,11 +82,21 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Jwt:Audience", Audience);
         // The cheapest bcrypt cost keeps sign-ups fast; the cost itself is asserted by its own test.
         builder.UseSetting("Passwords:BcryptCost", "4");
+        // Rate limits have their own tests, with small limits; elsewhere they would throttle the tests' own set-up.
+        foreach (var policy in new[] { "Stories", "Reactions", "Login", "Signup" })
+        {
+            builder.UseSetting($"RateLimits:{policy}:PermitsPerMinute", "1000000");
+        }
+
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
+        builder.ConfigureServices(services =>
+        {
+            services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
+            services.AddSingleton<ILoggerProvider>(Logs);
+        });
     }
 }

@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Metrics;
 using Stories.Data;
 using Stories.Data.Entities;
 
@@ -17,7 +19,13 @@ namespace Stories.Api.Features.Stories;
 /// even if the process died between the insert and the answer.
 /// </summary>
 public sealed partial class StoryCreator(
-    StoriesDbContext db, IOptions<StoryOptions> options, IOptions<JsonOptions> json, TimeProvider time, ILogger<StoryCreator> logger)
+    StoriesDbContext db,
+    IOptions<StoryOptions> options,
+    IOptions<JsonOptions> json,
+    TimeProvider time,
+    FeedCache feedCache,
+    ApiMetrics metrics,
+    ILogger<StoryCreator> logger)
 {
     public const int MaxIdempotencyKeyLength = 255;
 
@@ -104,6 +112,9 @@ public sealed partial class StoryCreator(
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogStoryCreated(logger, story.Id, authorId, response.Visibility);
+        metrics.StoryCreated();
+        // The author's next feed request shows the story at once (a replay above changed nothing).
+        await feedCache.InvalidateUserAsync(authorId);
         return TypedResults.Created(location, response);
     }
 

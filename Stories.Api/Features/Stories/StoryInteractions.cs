@@ -1,12 +1,15 @@
 using Microsoft.EntityFrameworkCore;
+using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Metrics;
 using Stories.Data;
 using Stories.Data.Entities;
 
 namespace Stories.Api.Features.Stories;
 
 /// <summary>Views and reactions: both only on stories the caller may see right now.</summary>
-public sealed partial class StoryInteractions(StoriesDbContext db, TimeProvider time, ILogger<StoryInteractions> logger)
+public sealed partial class StoryInteractions(
+    StoriesDbContext db, TimeProvider time, FeedCache feedCache, ApiMetrics metrics, ILogger<StoryInteractions> logger)
 {
     /// <summary>The six reactions, as stored and returned.</summary>
     public static readonly IReadOnlyList<string> AllowedEmoji = ["👍", "❤️", "😂", "😮", "😢", "🔥"];
@@ -44,6 +47,9 @@ public sealed partial class StoryInteractions(StoriesDbContext db, TimeProvider 
         if (inserted == 1)
         {
             LogStoryViewed(logger, storyId, viewerId, author);
+            metrics.StoryViewed();
+            // The viewer's cached feed page says viewed_by_me = false for this story.
+            await feedCache.InvalidateUserAsync(viewerId);
         }
 
         return new View(inserted == 1 ? ViewOutcome.Recorded : ViewOutcome.AlreadyViewed, author, now);
@@ -71,6 +77,7 @@ public sealed partial class StoryInteractions(StoriesDbContext db, TimeProvider 
         db.Reactions.Add(reaction);
         await db.SaveChangesAsync(cancellationToken);
         LogReactionAdded(logger, storyId, userId, emoji);
+        metrics.ReactionAdded();
         return new React(ReactOutcome.Reacted, author, reaction);
     }
 

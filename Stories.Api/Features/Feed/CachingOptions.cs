@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Stories.Api.Features.Feed;
+
+public sealed class CachingOptions
+{
+    public const string SectionName = "Caching";
+
+    /// <summary>Off, every read goes to the database (the caches are an optimisation, never a source of truth).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How long a user's first feed page is served from Redis; capped by the earliest expiry on the page.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan FeedTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a user's followee ids are kept in Redis.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan FolloweesTtl { get; set; } = TimeSpan.FromMinutes(5);
+}
