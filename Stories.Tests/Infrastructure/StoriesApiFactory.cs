@@ -31,6 +31,9 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string DatabaseConnectionString => TestServices.DatabaseNamed(DatabaseName);
 
+    /// <summary>This factory's own Redis keyspace; a second host given the same prefix shares its buckets and caches.</summary>
+    public string RedisKeyPrefix => $"test:{DatabaseName}:";
+
     public ManualTimeProvider Clock { get; } = new();
 
     /// <summary>Every log line the API wrote, as its JSON console formatter renders it.</summary>
@@ -69,6 +72,13 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await TestServices.DropDatabaseAsync(DatabaseName);
     }
 
+    /// <summary>No request may hang a test run: each gives up after 30 s.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.Timeout = TimeSpan.FromSeconds(30);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -76,7 +86,7 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting($"ConnectionStrings:{ResourceNames.Cache}", TestServices.Cache);
         builder.UseSetting($"ConnectionStrings:{ResourceNames.Storage}", TestServices.Storage);
         // Each factory gets its own Redis keyspace: no class sees another's buckets, caches or events.
-        builder.UseSetting("Redis:KeyPrefix", $"test:{DatabaseName}:");
+        builder.UseSetting("Redis:KeyPrefix", RedisKeyPrefix);
         builder.UseSetting("Jwt:SigningKey", SigningKey);
         builder.UseSetting("Jwt:Issuer", Issuer);
         builder.UseSetting("Jwt:Audience", Audience);

@@ -47,17 +47,29 @@ public sealed class RateLimitOptions
     public int WindowSeconds => (int)Math.Ceiling(Capacity * 60.0 / PermitsPerMinute);
 }
 
-/// <summary>One decision and the bucket it left behind, in the terms of the IETF RateLimit header fields.</summary>
-public readonly record struct RateLimitDecision(bool Allowed, double Tokens, RateLimitOptions Limit)
+/// <summary>
+/// One decision and the bucket it left behind, in the terms of the IETF RateLimit header fields.
+/// The bucket's level is counted in shares: a token is <see cref="SharesPerToken"/> of them, so a
+/// refill of N permits a minute is exactly N shares a millisecond and all arithmetic stays in integers
+/// (fractions of a token in floating point would make a request at the exact refill instant a coin toss).
+/// </summary>
+public readonly record struct RateLimitDecision(bool Allowed, long Level, RateLimitOptions Limit)
 {
-    public int Remaining => (int)Math.Floor(Tokens);
+    public const long SharesPerToken = 60_000;
+
+    public int Remaining => (int)(Level / SharesPerToken);
 
     /// <summary>Seconds until the bucket is full again (<c>t</c>).</summary>
-    public int ResetSeconds => SecondsUntil(Limit.Capacity);
+    public int ResetSeconds => SecondsUntil(Limit.Capacity * SharesPerToken);
 
     /// <summary>Seconds until the next token (the <c>Retry-After</c> of a 429); at least one.</summary>
-    public int RetryAfterSeconds => Math.Max(1, SecondsUntil(1));
+    public int RetryAfterSeconds => Math.Max(1, SecondsUntil(SharesPerToken));
 
-    private int SecondsUntil(double tokens) =>
-        tokens <= Tokens ? 0 : (int)Math.Ceiling((tokens - Tokens) * 60 / Limit.PermitsPerMinute);
+    private int SecondsUntil(long level)
+    {
+        var milliseconds = CeilingDivide(Math.Max(0, level - Level), Limit.PermitsPerMinute);
+        return (int)CeilingDivide(milliseconds, 1000);
+    }
+
+    private static long CeilingDivide(long dividend, long divisor) => (dividend + divisor - 1) / divisor;
 }

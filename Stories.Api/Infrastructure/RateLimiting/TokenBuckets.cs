@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using Stories.Api.Infrastructure.Metrics;
@@ -21,28 +20,30 @@ public sealed partial class TokenBuckets(
     /// <summary>Past this many in-process buckets, full ones are dropped (a full bucket is the same as none).</summary>
     private const int LocalBucketsBeforePruning = 100_000;
 
-    // KEYS[1] the bucket; ARGV capacity, permits per minute, now (Unix ms). Returns {allowed, tokens left}.
-    // The bucket outlives a full refill by a minute, then expires: a missing bucket is a full one.
+    // KEYS[1] the bucket; ARGV capacity and cost in shares, refill in shares per millisecond, now
+    // (Unix ms). Returns {allowed, level}. The bucket outlives a full refill by a minute, then
+    // expires: a missing bucket is a full one.
     private const string TakeScript = """
         local capacity = tonumber(ARGV[1])
-        local permits_per_minute = tonumber(ARGV[2])
-        local now = tonumber(ARGV[3])
-        local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-        local tokens = tonumber(state[1]) or capacity
+        local cost = tonumber(ARGV[2])
+        local refill = tonumber(ARGV[3])
+        local now = tonumber(ARGV[4])
+        local state = redis.call('HMGET', KEYS[1], 'level', 'at')
+        local level = tonumber(state[1]) or capacity
         local at = tonumber(state[2]) or now
         if now > at then
-          tokens = tokens + (now - at) * permits_per_minute / 60000
+          level = level + (now - at) * refill
           at = now
         end
-        tokens = math.min(capacity, tokens)
+        level = math.min(capacity, level)
         local allowed = 0
-        if tokens >= 1 then
-          tokens = tokens - 1
+        if level >= cost then
+          level = level - cost
           allowed = 1
         end
-        redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(at))
-        redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * 60000 / permits_per_minute) + 60000)
-        return {allowed, tostring(tokens)}
+        redis.call('HSET', KEYS[1], 'level', string.format('%d', level), 'at', string.format('%d', at))
+        redis.call('PEXPIRE', KEYS[1], math.ceil(capacity / refill) + 60000)
+        return {allowed, level}
         """;
 
     private readonly ConcurrentDictionary<string, LocalBucket> _local = new(StringComparer.Ordinal);
@@ -75,8 +76,8 @@ public sealed partial class TokenBuckets(
 
         try
         {
-            var result = (RedisResult[])(await redis.Database.ScriptEvaluateAsync(TakeScript, [key], [limit.Capacity, limit.PermitsPerMinute, now]))!;
-            var tokens = double.Parse((string)result[1]!, CultureInfo.InvariantCulture);
+            RedisValue[] arguments = [limit.Capacity * RateLimitDecision.SharesPerToken, RateLimitDecision.SharesPerToken, limit.PermitsPerMinute, now];
+            var result = (RedisResult[])(await redis.Database.ScriptEvaluateAsync(TakeScript, [key], arguments))!;
             if (Interlocked.Exchange(ref _fallingBack, 0) == 1)
             {
                 // Back on Redis: the next outage starts from fresh in-process buckets.
@@ -84,7 +85,7 @@ public sealed partial class TokenBuckets(
                 LogRedisRestored(logger);
             }
 
-            return new RateLimitDecision((int)result[0] == 1, tokens, limit);
+            return new RateLimitDecision((int)result[0] == 1, (long)result[1], limit);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
@@ -114,34 +115,30 @@ public sealed partial class TokenBuckets(
             }
         }
 
-        return _local.GetOrAdd(key, static (_, start) => new LocalBucket(start.Capacity, start.Now), (limit.Capacity, Now: now)).Take(limit, now);
+        return _local.GetOrAdd(key, static (_, start) => new LocalBucket(start.Level, start.Now), (Level: limit.Capacity * RateLimitDecision.SharesPerToken, Now: now))
+            .Take(limit, now);
     }
 
     /// <summary>The same arithmetic as the Lua script, under a lock instead of Redis' single thread.</summary>
-    private sealed class LocalBucket(double tokens, long at)
+    private sealed class LocalBucket(long level, long at)
     {
         private readonly Lock _lock = new();
-        private double _tokens = tokens;
+        private long _level = level;
         private long _at = at;
 
         public RateLimitDecision Take(RateLimitOptions limit, long now)
         {
             lock (_lock)
             {
-                if (now > _at)
-                {
-                    _tokens += (now - _at) * (double)limit.PermitsPerMinute / 60000;
-                    _at = now;
-                }
-
-                _tokens = Math.Min(limit.Capacity, _tokens);
-                var allowed = _tokens >= 1;
+                _level = LevelAt(now, limit);
+                _at = Math.Max(_at, now);
+                var allowed = _level >= RateLimitDecision.SharesPerToken;
                 if (allowed)
                 {
-                    _tokens -= 1;
+                    _level -= RateLimitDecision.SharesPerToken;
                 }
 
-                return new RateLimitDecision(allowed, _tokens, limit);
+                return new RateLimitDecision(allowed, _level, limit);
             }
         }
 
@@ -149,9 +146,12 @@ public sealed partial class TokenBuckets(
         {
             lock (_lock)
             {
-                return _tokens + ((now - _at) * (double)limit.PermitsPerMinute / 60000) >= limit.Capacity;
+                return LevelAt(now, limit) >= limit.Capacity * RateLimitDecision.SharesPerToken;
             }
         }
+
+        private long LevelAt(long now, RateLimitOptions limit) =>
+            Math.Min(limit.Capacity * RateLimitDecision.SharesPerToken, _level + (Math.Max(0, now - _at) * limit.PermitsPerMinute));
     }
 
     [LoggerMessage(EventName = "rate_limit_fallback", Level = LogLevel.Warning, Message = "redis unavailable: rate limits fall back to in-process buckets")]
