@@ -149,7 +149,7 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
 }
 
 /// <summary>
-/// A cached page never outlives the first story on it: here the feed TTL (5 min) is longer than a
+/// A cached page never outlives the first story on it: here the feed TTL (2 min) is longer than a
 /// story's life (1 min), so only the cap by the earliest expiry keeps the expired story out.
 /// </summary>
 public sealed class FeedCacheExpiryTests(FeedCacheExpiryTests.ShortLivedStories factory) : IClassFixture<FeedCacheExpiryTests.ShortLivedStories>
@@ -179,7 +179,7 @@ public sealed class FeedCacheExpiryTests(FeedCacheExpiryTests.ShortLivedStories 
         public ShortLivedStories()
         {
             WithSetting("Stories:Ttl", "00:01:00");
-            WithSetting("Caching:FeedTtl", "00:05:00");
+            WithSetting("Caching:FeedTtl", "00:02:00");
         }
     }
 }
