@@ -41,9 +41,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
 
     private const string EveryoneGeneration = "cache:gen:everyone";
 
-    /// <summary>A user's counter outlives any entry built under it; after that, its reset to zero is harmless.</summary>
-    private static readonly TimeSpan s_generationLifetime = TimeSpan.FromDays(1);
-
+    // KEYS[1] a generation counter; ARGV[1] its lifetime in seconds (0: none). One round trip per invalidation.
     private const string BumpScript = """
         local generation = redis.call('INCR', KEYS[1])
         if tonumber(ARGV[1]) > 0 then
@@ -51,6 +49,9 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         end
         return generation
         """;
+
+    /// <summary>A user's counter outlives any entry built under it; after that, its reset to zero is harmless.</summary>
+    private static readonly TimeSpan s_generationLifetime = TimeSpan.FromDays(1);
 
     // Each pending bump carries a version, so a flush removes only what it bumped, never a newer request for the same key.
     private readonly ConcurrentDictionary<string, long> _pendingBumps = new(StringComparer.Ordinal);

@@ -26,16 +26,19 @@ public static class HttpMetrics
     /// <c>http_request_duration_seconds</c>. Put it first, so the exception handler's and the status-code
     /// pages' answers are counted with their real status.
     /// </summary>
-    public static IApplicationBuilder UseHttpMetrics(this IApplicationBuilder app) => app.Use(static (context, next) =>
+    public static IApplicationBuilder UseHttpMetrics(this IApplicationBuilder app)
     {
-        var metrics = context.RequestServices.GetRequiredService<ApiMetrics>();
-        var recorder = new Recorder(context, metrics, Stopwatch.GetTimestamp());
-        // Recorded when the response starts, not after the pipeline returns: a client that has its
-        // answer then sees it counted at its next scrape, and an event stream is timed to its first
-        // byte rather than for its whole life.
-        context.Response.OnStarting(static state => ((Recorder)state).RecordAsync(), recorder);
-        return AwaitAsync(next(context), recorder);
-    });
+        var metrics = app.ApplicationServices.GetRequiredService<ApiMetrics>();
+        return app.Use((context, next) =>
+        {
+            var recorder = new Recorder(context, metrics, Stopwatch.GetTimestamp());
+            // Recorded when the response starts, not after the pipeline returns: a client that has its
+            // answer then sees it counted at its next scrape, and an event stream is timed to its first
+            // byte rather than for its whole life.
+            context.Response.OnStarting(static state => ((Recorder)state).RecordAsync(), recorder);
+            return AwaitAsync(next(context), recorder);
+        });
+    }
 
     private static async Task AwaitAsync(Task pipeline, Recorder recorder)
     {
