@@ -9,7 +9,9 @@ using Stories.Api.Features.Stories;
 using Stories.Api.Features.Uploads;
 using Stories.Api.Infrastructure.Health;
 using Stories.Api.Infrastructure.Http;
+using Stories.Api.Infrastructure.Metrics;
 using Stories.Api.Infrastructure.Problems;
+using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Api.Infrastructure.Redis;
 using Stories.Data;
 using Stories.Data.Storage;
@@ -19,14 +21,19 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddProblemHandling();
 builder.AddRequestLimits();
+builder.AddHttpHygiene();
+builder.AddApiMetrics();
 builder.AddStoriesDbContext();
 builder.AddStoriesAuth();
 builder.AddStoriesRedis();
 builder.AddStoriesStorage();
 builder.AddEvents();
+builder.AddRateLimits();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.Services.AddOptions<StoryOptions>().BindConfiguration(StoryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<CachingOptions>().BindConfiguration(CachingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton<FeedCache>();
 builder.Services.AddScoped<UserRegistrar>();
 builder.Services.AddScoped<StoryCreator>();
 builder.Services.AddScoped<StoryReader>();
@@ -34,6 +41,7 @@ builder.Services.AddScoped<StoryInteractions>();
 builder.Services.AddScoped<MediaVerifier>();
 // The API owns the media bucket as it owns the schema: it creates it at startup, in the background.
 builder.Services.AddHostedService<BucketProvisioner>();
+builder.Services.AddScoped<FeedQuery>();
 
 var app = builder.Build();
 
@@ -45,19 +53,30 @@ if (app.Configuration.GetValue("Database:MigrateOnStartup", true))
     await app.Services.MigrateStoriesDatabaseAsync();
 }
 
+// First, so that every answer — the exception handler's included — is counted and carries the headers.
+app.UseHttpMetrics();
+app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+if (!app.Environment.IsDevelopment())
+{
+    app.UseHsts();
+}
+
 app.UseSwaggerUI(options =>
 {
     options.RoutePrefix = "docs";
     options.SwaggerEndpoint("/openapi/v1.json", "Stories API v1");
 });
 app.UseWebSockets();
+app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimits();
 
 app.MapOpenApi().AllowAnonymous();
 app.MapDefaultEndpoints();
+app.MapPrometheusScrapingEndpoint();
 app.MapAuth();
 app.MapUploads();
 app.MapStories();

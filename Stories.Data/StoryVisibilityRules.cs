@@ -29,4 +29,21 @@ public static class StoryVisibilityRules
                     && (story.Audience.Any()
                         ? story.Audience.Any(member => member.UserId == viewerId)
                         : db.Follows.Any(follow => follow.FollowerId == viewerId && follow.FolloweeId == story.AuthorId)))));
+
+    /// <summary>
+    /// The same rule as <see cref="VisibleTo(IQueryable{Story}, StoriesDbContext, Guid, DateTimeOffset)"/>,
+    /// with "the viewer follows the author" answered by a list of the viewer's followee ids (the API
+    /// caches them) that travels into the SQL as an array parameter. Keep the two in step: the
+    /// visibility matrix exercises both (the feed through this one, the other reads through the first).
+    /// </summary>
+    public static IQueryable<Story> VisibleTo(this IQueryable<Story> stories, Guid viewerId, Guid[] followeeIds, DateTimeOffset now) =>
+        stories.Where(story =>
+            story.DeletedAt == null
+            && story.ExpiresAt > now
+            && (story.AuthorId == viewerId
+                || story.Visibility == StoryVisibility.Public
+                || (story.Visibility == StoryVisibility.Friends
+                    && (story.Audience.Any()
+                        ? story.Audience.Any(member => member.UserId == viewerId)
+                        : followeeIds.Contains(story.AuthorId)))));
 }

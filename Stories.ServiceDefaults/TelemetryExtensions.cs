@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
@@ -6,6 +7,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Stories.ServiceDefaults;
+using Stories.ServiceDefaults.Prometheus;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -33,7 +35,8 @@ public static class TelemetryExtensions
     /// <summary>
     /// Adds tracing, metrics and log export by OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the
     /// exporter reads the standard <c>OTEL_EXPORTER_OTLP_*</c> variables itself), plus the
-    /// <see cref="StoriesTelemetry"/> source and meter.
+    /// <see cref="StoriesTelemetry"/> source and meter, and a <see cref="PrometheusMetricReader"/> for
+    /// <c>MapPrometheusScrapingEndpoint()</c>.
     /// </summary>
     public static TBuilder AddStoriesTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -65,12 +68,24 @@ public static class TelemetryExtensions
             return tracing.Build();
         });
 
+        builder.Services.AddSingleton<PrometheusMetricReader>();
+        builder.Services.AddSingleton<MetricReader>(services => services.GetRequiredService<PrometheusMetricReader>());
         builder.Services.AddSingleton(services =>
         {
             var metrics = Sdk.CreateMeterProviderBuilder()
                 .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(serviceName))
                 .AddMeter(InBoxMeters)
                 .AddMeter(StoriesTelemetry.Name);
+
+            // Meters made by a host's IMeterFactory (ASP.NET Core's, Kestrel's, ours) belong to that host.
+            // Listening by name alone, a process running several hosts — the tests run one per class —
+            // would export every host's instruments from each of them.
+            if (services.GetService<IMeterFactory>() is { } ownMeters)
+            {
+                metrics.AddView(instrument =>
+                    instrument.Meter.Scope is IMeterFactory scope && !ReferenceEquals(scope, ownMeters) ? MetricStreamConfiguration.Drop : null);
+            }
+
             foreach (var reader in services.GetServices<MetricReader>())
             {
                 metrics.AddReader(reader);

@@ -27,8 +27,9 @@ if (sweepOnce)
     return;
 }
 
-// The worker serves only operational endpoints: health and (with the platform issue) metrics.
+// The worker serves only operational endpoints: health and metrics.
 app.MapDefaultEndpoints();
+app.MapPrometheusScrapingEndpoint();
 
 app.Run();
 

@@ -18,7 +18,9 @@ public sealed class DatabaseOutageTests(DatabaseOutageTests.UnreachableDatabaseF
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var body = await response.ReadJsonAsync();
+        Assert.Equal("unhealthy", body.GetProperty("status").GetString());
         Assert.Equal("unhealthy", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+        Assert.Equal("healthy", body.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
     }
 
     [Fact]
@@ -31,6 +33,20 @@ public sealed class DatabaseOutageTests(DatabaseOutageTests.UnreachableDatabaseF
         var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
         Assert.Equal("The database is unavailable.", problem.GetProperty("title").GetString());
         Assert.NotNull(response.Headers.RetryAfter);
+        // The exception handler's answer still carries what every answer of a limited route carries.
+        Assert.StartsWith("\"login\";r=", response.Header("RateLimit"), StringComparison.Ordinal);
+        response.AssertSecurityHeaders("default-src 'none'; frame-ancestors 'none'");
+    }
+
+    [Fact]
+    public async Task ItIsCountedAs503WithItsRouteTemplate()
+    {
+        using var client = factory.CreateClient();
+        await client.PostJsonAsync("/login", new { email = ApiTestExtensions.UniqueEmail(), password = "long enough password" });
+
+        var exposition = await factory.ScrapeAsync();
+
+        Assert.True(exposition.Value("http_requests_total", ("route", "/login"), ("method", "POST"), ("code", "503")) >= 1);
     }
 
     [Fact]

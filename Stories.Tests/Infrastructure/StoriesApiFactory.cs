@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Stories.ServiceDefaults;
 
@@ -43,7 +44,13 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string DatabaseConnectionString => TestServices.DatabaseNamed(DatabaseName);
 
+    /// <summary>This factory's own Redis keyspace; a second host given the same prefix shares its buckets and caches.</summary>
+    public string RedisKeyPrefix => $"test:{DatabaseName}:";
+
     public ManualTimeProvider Clock { get; } = new();
+
+    /// <summary>Every log line the API wrote, as its JSON console formatter renders it.</summary>
+    public LogCapture Logs { get; } = new();
 
     /// <summary>Overrides a configuration value; call before the first client is created.</summary>
     public StoriesApiFactory WithSetting(string key, string? value)
@@ -85,6 +92,13 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         }
     }
 
+    /// <summary>No request may hang a test run: each gives up after 30 s.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.Timeout = TimeSpan.FromSeconds(30);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -92,17 +106,27 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting($"ConnectionStrings:{ResourceNames.Cache}", TestServices.Cache);
         builder.UseSetting($"ConnectionStrings:{ResourceNames.Storage}", TestServices.Storage);
         // Each factory gets its own Redis keyspace: no class sees another's buckets, caches or events.
-        builder.UseSetting("Redis:KeyPrefix", $"test:{DatabaseName}:");
+        builder.UseSetting("Redis:KeyPrefix", RedisKeyPrefix);
         builder.UseSetting("Jwt:SigningKey", SigningKey);
         builder.UseSetting("Jwt:Issuer", Issuer);
         builder.UseSetting("Jwt:Audience", Audience);
         // The cheapest bcrypt cost keeps sign-ups fast; the cost itself is asserted by its own test.
         builder.UseSetting("Passwords:BcryptCost", "4");
+        // Rate limits have their own tests, with small limits; elsewhere they would throttle the tests' own set-up.
+        foreach (var policy in new[] { "Stories", "Reactions", "Login", "Signup" })
+        {
+            builder.UseSetting($"RateLimits:{policy}:PermitsPerMinute", "1000000");
+        }
+
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
+        builder.ConfigureServices(services =>
+        {
+            services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
+            services.AddSingleton<ILoggerProvider>(Logs);
+        });
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Stories.Api.Auth;
+using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
 
 namespace Stories.Api.Features.Auth;
@@ -12,8 +13,9 @@ public static class AuthEndpoints
     {
         var group = app.MapGroup("").WithTags("Auth").AllowAnonymous();
 
-        group.MapPost("/signup", SignUpAsync).WithName("SignUp");
-        group.MapPost("/login", LogInAsync).WithName("LogIn");
+        // Per client IP, against credential stuffing and mass sign-ups.
+        group.MapPost("/signup", SignUpAsync).WithName("SignUp").RequireRateLimit(RateLimitPolicy.Signup);
+        group.MapPost("/login", LogInAsync).WithName("LogIn").RequireRateLimit(RateLimitPolicy.Login);
 
         app.MapGet("/me", GetMeAsync).WithTags("Auth").WithName("GetMe");
         return app;

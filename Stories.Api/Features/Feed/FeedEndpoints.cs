@@ -1,11 +1,8 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Stories.Api.Auth;
 using Stories.Api.Features.Stories;
-using Stories.Api.Infrastructure;
 using Stories.Api.Infrastructure.Paging;
-using Stories.Data;
 
 namespace Stories.Api.Features.Feed;
 
@@ -19,10 +16,11 @@ public static class FeedEndpoints
 
     /// <summary>
     /// Everything the caller may see — their own, public, and visible friends stories — active
-    /// only, newest first, keyset-paginated on (created_at, id): two SQL statements a page, whatever its size.
+    /// only, newest first, keyset-paginated on (created_at, id). The first page may come from its
+    /// Redis cache (see <see cref="FeedCache"/>); the others always come from PostgreSQL.
     /// </summary>
     private static async Task<Results<Ok<StoryPage>, ValidationProblem>> GetFeedAsync(
-        int? limit, string? cursor, ClaimsPrincipal user, StoriesDbContext db, StoryReader reader, TimeProvider time, CancellationToken cancellationToken)
+        int? limit, string? cursor, ClaimsPrincipal user, FeedQuery feed, CancellationToken cancellationToken)
     {
         if (Cursor.LimitError(limit) is { } limitError)
         {
@@ -34,19 +32,7 @@ public static class FeedEndpoints
             return TypedResults.ValidationProblem(Cursor.Error("cursor", "The cursor is not valid."));
         }
 
-        var callerId = user.GetUserId();
-        var stories = db.Stories.VisibleTo(db, callerId, time.GetUtcNowMicroseconds());
-        if (cursor is not null)
-        {
-            stories = stories.Where(story => story.CreatedAt < afterTime || (story.CreatedAt == afterTime && story.Id.CompareTo(afterId) < 0));
-        }
-
-        var take = limit ?? Cursor.DefaultLimit;
-        var rows = await StoryReader.Project(stories.OrderByDescending(story => story.CreatedAt).ThenByDescending(story => story.Id).Take(take + 1), callerId)
-            .AsNoTracking()
-            .ToListAsync(cancellationToken);
-        var items = await reader.ToResponsesAsync([.. rows.Take(take)], callerId, cancellationToken);
-        var next = rows.Count > take ? Cursor.Encode(items[^1].CreatedAt, items[^1].Id) : null;
-        return TypedResults.Ok(new StoryPage(items, next));
+        var after = cursor is null ? ((DateTimeOffset, Guid)?)null : (afterTime, afterId);
+        return TypedResults.Ok(await feed.GetPageAsync(user.GetUserId(), limit ?? Cursor.DefaultLimit, after, cancellationToken));
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Stories.Api.Auth;
+using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
 using Stories.Data;
 
@@ -9,7 +10,8 @@ namespace Stories.Api.Features.Social;
 
 /// <summary>
 /// One-way follows: following someone lets you see their <c>friends</c> stories (see
-/// docs/decisions/0002-friends-are-followers.md). Both verbs are idempotent.
+/// docs/decisions/0002-friends-are-followers.md). Both verbs are idempotent; a change invalidates
+/// the follower's cached followee ids and feed page, so it shows in their very next feed request.
 /// </summary>
 public static class FollowEndpoints
 {
@@ -23,7 +25,12 @@ public static class FollowEndpoints
     }
 
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> FollowAsync(
-        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId,
+        ClaimsPrincipal user,
+        StoriesDbContext db,
+        FeedCache feedCache,
+        TimeProvider time,
+        CancellationToken cancellationToken)
     {
         var followerId = user.GetUserId();
         if (userId == followerId)
@@ -33,18 +40,23 @@ public static class FollowEndpoints
 
         // Insert only if the followee exists; a repeat follow changes nothing.
         var now = time.GetUtcNowMicroseconds();
-        await db.Database.ExecuteSqlAsync(
+        var inserted = await db.Database.ExecuteSqlAsync(
             $"""
             insert into follows (follower_id, followee_id, created_at)
             select {followerId}, id, {now} from users where id = {userId}
             on conflict do nothing
             """,
             cancellationToken);
+        if (inserted > 0)
+        {
+            await feedCache.InvalidateUserAsync(followerId);
+        }
+
         return await db.Users.AnyAsync(u => u.Id == userId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> UnfollowAsync(
-        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, CancellationToken cancellationToken)
+        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken)
     {
         var followerId = user.GetUserId();
         if (userId == followerId)
@@ -52,7 +64,12 @@ public static class FollowEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "You cannot unfollow yourself.");
         }
 
-        await db.Follows.Where(f => f.FollowerId == followerId && f.FolloweeId == userId).ExecuteDeleteAsync(cancellationToken);
+        var deleted = await db.Follows.Where(f => f.FollowerId == followerId && f.FolloweeId == userId).ExecuteDeleteAsync(cancellationToken);
+        if (deleted > 0)
+        {
+            await feedCache.InvalidateUserAsync(followerId);
+        }
+
         return await db.Users.AnyAsync(u => u.Id == userId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 }

@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Stories.Api.Auth;
+using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
 using Stories.Api.Infrastructure.Paging;
+using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
 
 namespace Stories.Api.Features.Stories;
@@ -15,11 +17,11 @@ public static class StoriesEndpoints
     {
         var group = app.MapGroup("/stories").RequireAuthorization().WithTags("Stories");
 
-        group.MapPost("", CreateAsync).WithName("CreateStory");
+        group.MapPost("", CreateAsync).WithName("CreateStory").RequireRateLimit(RateLimitPolicy.Stories);
         group.MapGet("{id:guid}", GetAsync).WithName("GetStory");
         group.MapDelete("{id:guid}", DeleteAsync).WithName("DeleteStory");
         group.MapPost("{id:guid}/view", ViewAsync).WithName("ViewStory");
-        group.MapPost("{id:guid}/reactions", ReactAsync).WithName("ReactToStory");
+        group.MapPost("{id:guid}/reactions", ReactAsync).WithName("ReactToStory").RequireRateLimit(RateLimitPolicy.Reactions);
         group.MapGet("{id:guid}/viewers", GetViewersAsync).WithName("GetStoryViewers");
         return app;
     }
@@ -40,16 +42,25 @@ public static class StoriesEndpoints
         return story is null ? TypedResults.NotFound() : TypedResults.Ok(story);
     }
 
-    /// <summary>Soft delete, by the author only; for anyone else the story does not exist.</summary>
+    /// <summary>
+    /// Soft delete, by the author only; for anyone else the story does not exist. The story may sit on
+    /// anyone's cached feed page, so every cached page is invalidated.
+    /// </summary>
     private static async Task<Results<NoContent, NotFound>> DeleteAsync(
-        Guid id, ClaimsPrincipal user, StoriesDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, TimeProvider time, CancellationToken cancellationToken)
     {
         var callerId = user.GetUserId();
         var now = time.GetUtcNowMicroseconds();
         var deleted = await db.Stories
             .Where(story => story.Id == id && story.AuthorId == callerId && story.DeletedAt == null && story.ExpiresAt > now)
             .ExecuteUpdateAsync(story => story.SetProperty(s => s.DeletedAt, now), cancellationToken);
-        return deleted == 1 ? TypedResults.NoContent() : TypedResults.NotFound();
+        if (deleted == 0)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await feedCache.InvalidateEveryoneAsync();
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<NoContent, NotFound>> ViewAsync(

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Stories.Api.Features.Uploads;
+using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Metrics;
 using Stories.Data;
 using Stories.Data.Entities;
 using Stories.Data.Storage;
@@ -27,6 +29,8 @@ public sealed partial class StoryCreator(
     IOptions<StoryOptions> options,
     IOptions<JsonOptions> json,
     TimeProvider time,
+    FeedCache feedCache,
+    ApiMetrics metrics,
     ILogger<StoryCreator> logger)
 {
     public const int MaxIdempotencyKeyLength = 255;
@@ -125,6 +129,9 @@ public sealed partial class StoryCreator(
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         LogStoryCreated(logger, story.Id, authorId, response.Visibility);
+        metrics.StoryCreated();
+        // The author's next feed request shows the story at once (a replay above changed nothing).
+        await feedCache.InvalidateUserAsync(authorId);
         return TypedResults.Created(location, response);
     }
 

@@ -1,13 +1,16 @@
 using Microsoft.EntityFrameworkCore;
 using Stories.Api.Features.Events;
+using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Metrics;
 using Stories.Data;
 using Stories.Data.Entities;
 
 namespace Stories.Api.Features.Stories;
 
 /// <summary>Views and reactions: both only on stories the caller may see right now.</summary>
-public sealed partial class StoryInteractions(StoriesDbContext db, EventBus events, TimeProvider time, ILogger<StoryInteractions> logger)
+public sealed partial class StoryInteractions(
+    StoriesDbContext db, EventBus events, TimeProvider time, FeedCache feedCache, ApiMetrics metrics, ILogger<StoryInteractions> logger)
 {
     /// <summary>The six reactions, as stored and returned.</summary>
     public static readonly IReadOnlyList<string> AllowedEmoji = ["👍", "❤️", "😂", "😮", "😢", "🔥"];
@@ -47,6 +50,9 @@ public sealed partial class StoryInteractions(StoriesDbContext db, EventBus even
         {
             LogStoryViewed(logger, storyId, viewerId, author);
             await events.PublishAsync(author, EventTypes.StoryViewed, new StoryViewedPayload(storyId, viewerId, now));
+            metrics.StoryViewed();
+            // The viewer's cached feed page says viewed_by_me = false for this story.
+            await feedCache.InvalidateUserAsync(viewerId);
         }
 
         return new View(inserted == 1 ? ViewOutcome.Recorded : ViewOutcome.AlreadyViewed, author, now);
@@ -75,6 +81,7 @@ public sealed partial class StoryInteractions(StoriesDbContext db, EventBus even
         await db.SaveChangesAsync(cancellationToken);
         LogReactionAdded(logger, storyId, userId, emoji);
         await events.PublishAsync(author, EventTypes.StoryReacted, new StoryReactedPayload(storyId, userId, emoji));
+        metrics.ReactionAdded();
         return new React(ReactOutcome.Reacted, author, reaction);
     }
 

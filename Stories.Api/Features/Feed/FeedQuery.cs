@@ -1,0 +1,51 @@
+using Microsoft.EntityFrameworkCore;
+using Stories.Api.Features.Stories;
+using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Paging;
+using Stories.Data;
+
+namespace Stories.Api.Features.Feed;
+
+/// <summary>
+/// One feed page: the first from its Redis cache when that is current, otherwise from PostgreSQL —
+/// with the friends check answered by the cached followee ids, passed into the SQL as an array
+/// parameter, so visibility is still decided by the query and nothing is filtered after loading.
+/// Without a usable cache the rule asks the follows table itself, and a page costs the same two statements.
+/// </summary>
+public sealed class FeedQuery(StoriesDbContext db, StoryReader reader, FeedCache cache, TimeProvider time)
+{
+    public async Task<StoryPage> GetPageAsync(Guid callerId, int take, (DateTimeOffset Time, Guid Id)? after, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNowMicroseconds();
+        var cached = await cache.ReadAsync(callerId, after is null ? take : null, now);
+        if (cached.FirstPage is { } hit)
+        {
+            return hit;
+        }
+
+        var followees = cached.Followees;
+        if (followees is null && cached.Stamp is { } stamp)
+        {
+            followees = await db.Follows.AsNoTracking().Where(follow => follow.FollowerId == callerId).Select(follow => follow.FolloweeId).ToListAsync(cancellationToken);
+            await cache.StoreFolloweesAsync(callerId, stamp, followees);
+        }
+
+        var stories = followees is null ? db.Stories.VisibleTo(db, callerId, now) : db.Stories.VisibleTo(callerId, [.. followees], now);
+        if (after is var (afterTime, afterId))
+        {
+            stories = stories.Where(story => story.CreatedAt < afterTime || (story.CreatedAt == afterTime && story.Id.CompareTo(afterId) < 0));
+        }
+
+        var rows = await StoryReader.Project(stories.OrderByDescending(story => story.CreatedAt).ThenByDescending(story => story.Id).Take(take + 1), callerId)
+            .AsNoTracking()
+            .ToListAsync(cancellationToken);
+        var items = await reader.ToResponsesAsync([.. rows.Take(take)], callerId, cancellationToken);
+        var page = new StoryPage(items, rows.Count > take ? Cursor.Encode(items[^1].CreatedAt, items[^1].Id) : null);
+        if (after is null && cached.Stamp is { } firstPageStamp)
+        {
+            await cache.StoreFirstPageAsync(callerId, take, firstPageStamp, page, now);
+        }
+
+        return page;
+    }
+}

@@ -1,0 +1,185 @@
+using System.Net;
+using Stories.Tests.Infrastructure;
+
+namespace Stories.Tests.Api.Platform;
+
+/// <summary>
+/// The first feed page is cached per user for 30 s; the caller's own writes show in their very next
+/// request, and other users' new stories only once the page expires — by the API's clock, which the tests move.
+/// </summary>
+public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<StoriesApiFactory>
+{
+    [Fact]
+    public async Task TheSecondFeedRequestIsServedFromTheCache()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        await client.CreateStoryIdAsync("cached soon");
+        var before = await factory.ScrapeAsync();
+
+        var first = await (await client.GetAsync("/feed")).Content.ReadAsStringAsync();
+        var second = await (await client.GetAsync("/feed")).Content.ReadAsStringAsync();
+
+        var after = await factory.ScrapeAsync();
+        Assert.Equal(first, second);
+        Assert.Equal(1, after.Value("cache_misses_total", ("cache", "feed")) - before.Value("cache_misses_total", ("cache", "feed")));
+        Assert.Equal(1, after.Value("cache_hits_total", ("cache", "feed")) - before.Value("cache_hits_total", ("cache", "feed")));
+        Assert.Equal(1, after.Value("cache_hits_total", ("cache", "followees")) - before.Value("cache_hits_total", ("cache", "followees")));
+    }
+
+    [Fact]
+    public async Task AnotherUsersNewStoryAppearsOnceTheCachedPageExpires()
+    {
+        var reader = await factory.SignUpAsync();
+        var author = await factory.SignUpAsync();
+        using var readerClient = factory.CreateClientFor(reader);
+        using var authorClient = factory.CreateClientFor(author);
+        await readerClient.FeedIdsAsync();
+
+        var story = await authorClient.CreateStoryIdAsync("news from elsewhere");
+        var whileCached = await readerClient.FeedIdsAsync();
+        factory.Clock.Advance(TimeSpan.FromSeconds(31));
+        var afterExpiry = await readerClient.FeedIdsAsync();
+
+        Assert.DoesNotContain(story, whileCached);
+        Assert.Contains(story, afterExpiry);
+    }
+
+    [Fact]
+    public async Task OwnNewStoryShowsInTheNextFeedRequest()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        await WarmAsync(client);
+
+        var story = await client.CreateStoryIdAsync("just posted", "private");
+        var feed = await client.FeedIdsAsync();
+
+        Assert.Contains(story, feed);
+    }
+
+    [Fact]
+    public async Task FollowShowsTheFolloweesFriendsStoriesAtOnce()
+    {
+        var reader = await factory.SignUpAsync();
+        var friend = await factory.SignUpAsync();
+        using var readerClient = factory.CreateClientFor(reader);
+        using var friendClient = factory.CreateClientFor(friend);
+        var story = await friendClient.CreateStoryIdAsync("for my followers", "friends");
+        Assert.DoesNotContain(story, await WarmAsync(readerClient));
+
+        await readerClient.FollowAsync(friend.Id);
+        var feed = await readerClient.FeedIdsAsync();
+
+        Assert.Contains(story, feed);
+    }
+
+    [Fact]
+    public async Task UnfollowHidesTheirFriendsStoriesAtOnce()
+    {
+        var reader = await factory.SignUpAsync();
+        var friend = await factory.SignUpAsync();
+        using var readerClient = factory.CreateClientFor(reader);
+        using var friendClient = factory.CreateClientFor(friend);
+        await readerClient.FollowAsync(friend.Id);
+        var story = await friendClient.CreateStoryIdAsync("followers only", "friends");
+        Assert.Contains(story, await WarmAsync(readerClient));
+
+        await readerClient.UnfollowAsync(friend.Id);
+        var feed = await readerClient.FeedIdsAsync();
+
+        Assert.DoesNotContain(story, feed);
+    }
+
+    [Fact]
+    public async Task ADeletedStoryLeavesEveryCachedFeedAtOnce()
+    {
+        var reader = await factory.SignUpAsync();
+        var author = await factory.SignUpAsync();
+        using var readerClient = factory.CreateClientFor(reader);
+        using var authorClient = factory.CreateClientFor(author);
+        var story = await authorClient.CreateStoryIdAsync("regretted");
+        Assert.Contains(story, await WarmAsync(readerClient));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await authorClient.DeleteAsync($"/stories/{story}")).StatusCode);
+        var feed = await readerClient.FeedIdsAsync();
+
+        Assert.DoesNotContain(story, feed);
+    }
+
+    [Fact]
+    public async Task ViewedByMeIsCurrentRightAfterAView()
+    {
+        var reader = await factory.SignUpAsync();
+        var author = await factory.SignUpAsync();
+        using var readerClient = factory.CreateClientFor(reader);
+        using var authorClient = factory.CreateClientFor(author);
+        var story = await authorClient.CreateStoryIdAsync("look at me");
+        await WarmAsync(readerClient);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await readerClient.PostAsync($"/stories/{story}/view", null)).StatusCode);
+        var page = await (await readerClient.GetAsync("/feed?limit=50")).ReadJsonAsync();
+
+        var item = page.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetGuid() == story);
+        Assert.True(item.GetProperty("viewed_by_me").GetBoolean());
+    }
+
+    [Fact]
+    public async Task LaterPagesComeFromTheDatabaseEvenWhileTheFirstIsCached()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        var older = await client.CreateStoryIdAsync("older", "private");
+        await client.CreateStoryIdAsync("newer", "private");
+        var firstPage = await (await client.GetAsync("/feed?limit=1")).ReadJsonAsync();
+        var cursor = firstPage.GetProperty("next_cursor").GetString();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/stories/{older}")).StatusCode);
+        var secondPage = await (await client.GetAsync($"/feed?limit=1&cursor={cursor}")).ReadJsonAsync();
+
+        Assert.DoesNotContain(older, secondPage.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
+    }
+
+    /// <summary>Two reads: the first fills the cache, the second is served from it.</summary>
+    private static async Task<List<Guid>> WarmAsync(HttpClient client)
+    {
+        await client.FeedIdsAsync();
+        return await client.FeedIdsAsync();
+    }
+}
+
+/// <summary>
+/// A cached page never outlives the first story on it: here the feed TTL (2 min) is longer than a
+/// story's life (1 min), so only the cap by the earliest expiry keeps the expired story out.
+/// </summary>
+public sealed class FeedCacheExpiryTests(FeedCacheExpiryTests.ShortLivedStories factory) : IClassFixture<FeedCacheExpiryTests.ShortLivedStories>
+{
+    [Fact]
+    public async Task AnExpiredStoryIsNeverServedFromTheCache()
+    {
+        var reader = await factory.SignUpAsync();
+        var author = await factory.SignUpAsync();
+        using var readerClient = factory.CreateClientFor(reader);
+        using var authorClient = factory.CreateClientFor(author);
+        var story = await authorClient.CreateStoryAsync(new { text = "short-lived", visibility = "public" });
+        var id = story.GetProperty("id").GetGuid();
+        var expiresAt = story.GetProperty("expires_at").GetDateTimeOffset();
+        await readerClient.FeedIdsAsync();
+        var cached = await readerClient.FeedIdsAsync();
+
+        factory.Clock.SetUtcNow(expiresAt.AddMilliseconds(1));
+        var afterExpiry = await readerClient.FeedIdsAsync();
+
+        Assert.Contains(id, cached);
+        Assert.DoesNotContain(id, afterExpiry);
+    }
+
+    public sealed class ShortLivedStories : StoriesApiFactory
+    {
+        public ShortLivedStories()
+        {
+            WithSetting("Stories:Ttl", "00:01:00");
+            WithSetting("Caching:FeedTtl", "00:02:00");
+        }
+    }
+}

@@ -1,0 +1,171 @@
+using System.Net;
+using StackExchange.Redis;
+using Stories.ServiceDefaults;
+using Stories.Tests.Infrastructure;
+
+namespace Stories.Tests.Api.Platform;
+
+/// <summary>
+/// The API reaches Redis through a <see cref="TcpProxy"/> that a test stops and starts: Redis is down
+/// for this host only. Every test brings Redis back before it ends.
+/// </summary>
+public sealed class RedisOutageTests(RedisOutageTests.ProxiedRedisFactory factory) : IClassFixture<RedisOutageTests.ProxiedRedisFactory>
+{
+    [Fact]
+    public async Task HealthzIs200WithRedisDegradedWhileRedisIsDown()
+    {
+        using var client = factory.CreateClient();
+        factory.Proxy.Stop();
+        try
+        {
+            var response = await client.GetAsync("/healthz");
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var body = await response.ReadJsonAsync();
+            Assert.Equal("degraded", body.GetProperty("status").GetString());
+            Assert.Equal("degraded", body.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+            Assert.Equal("healthy", body.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+        }
+        finally
+        {
+            await factory.RestoreRedisAsync();
+        }
+    }
+
+    [Fact]
+    public async Task RateLimitsFallBackToTheSameLimitsInProcessAndReturnToRedisWhenItIsBack()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        var fallbackLogs = factory.Logs.Events("rate_limit_fallback").Count;
+        var restoredLogs = factory.Logs.Events("rate_limit_restored").Count;
+        var before = await factory.ScrapeAsync();
+        factory.Clock.Freeze();
+        try
+        {
+            var onRedis = await Post(client, "before the outage");
+            factory.Proxy.Stop();
+            var duringOutage = new List<HttpResponseMessage>();
+            for (var i = 0; i < 4; i++)
+            {
+                duringOutage.Add(await Post(client, $"during the outage {i}"));
+            }
+
+            var during = await factory.ScrapeAsync();
+            await factory.RestoreRedisAsync();
+            var backOnRedis = await Post(client, "after the outage");
+
+            Assert.Equal("\"stories\";r=2;t=20", onRedis.Header("RateLimit"));
+            Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests], duringOutage.Select(r => r.StatusCode));
+            Assert.Equal("\"stories\";r=0;t=60", duringOutage[2].Header("RateLimit"));
+            await duringOutage[3].AssertProblemAsync(HttpStatusCode.TooManyRequests);
+            Assert.Equal(4, during.Value("rate_limit_fallbacks_total", ("policy", "stories")) - before.Value("rate_limit_fallbacks_total", ("policy", "stories")));
+            Assert.Equal(fallbackLogs + 1, factory.Logs.Events("rate_limit_fallback").Count);
+            Assert.Equal("warning", factory.Logs.Events("rate_limit_fallback")[^1].GetProperty("level").GetString());
+            Assert.Equal(restoredLogs + 1, factory.Logs.Events("rate_limit_restored").Count);
+            // Redis still held the bucket as the outage found it (two tokens), not the emptied local one.
+            Assert.Equal(HttpStatusCode.Created, backOnRedis.StatusCode);
+            Assert.Equal("\"stories\";r=1;t=40", backOnRedis.Header("RateLimit"));
+        }
+        finally
+        {
+            factory.Clock.Resume();
+            await factory.RestoreRedisAsync();
+        }
+    }
+
+    [Fact]
+    public async Task FeedIsServedFromTheDatabaseWhileRedisIsDownAndTheErrorIsCounted()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        var story = await client.CreateStoryIdAsync("served without redis", "private");
+        var before = await factory.ScrapeAsync();
+        factory.Proxy.Stop();
+        try
+        {
+            var response = await client.GetAsync("/feed");
+            var after = await factory.ScrapeAsync();
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains(story, (await response.ReadJsonAsync()).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
+            Assert.Equal(1, after.Value("cache_errors_total", ("cache", "feed"), ("operation", "read")) - before.Value("cache_errors_total", ("cache", "feed"), ("operation", "read")));
+        }
+        finally
+        {
+            await factory.RestoreRedisAsync();
+        }
+    }
+
+    [Fact]
+    public async Task AnInvalidationMissedDuringAnOutageIsAppliedWhenRedisIsBack()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        await client.CreateStoryIdAsync("cached before the outage", "private");
+        await client.FeedIdsAsync();
+        await client.FeedIdsAsync();
+        factory.Proxy.Stop();
+        Guid posted;
+        try
+        {
+            posted = await client.CreateStoryIdAsync("posted while redis was away", "private");
+        }
+        finally
+        {
+            await factory.RestoreRedisAsync();
+        }
+
+        var feed = await client.FeedIdsAsync();
+
+        Assert.Contains(posted, feed);
+    }
+
+    private static Task<HttpResponseMessage> Post(HttpClient client, string text) =>
+        client.PostJsonAsync("/stories", new { text, visibility = "private" });
+
+    public sealed class ProxiedRedisFactory : StoriesApiFactory
+    {
+        public ProxiedRedisFactory()
+        {
+            var options = ConfigurationOptions.Parse(TestServices.Cache);
+            var (host, port) = options.EndPoints[0] switch
+            {
+                DnsEndPoint dns => (dns.Host, dns.Port),
+                IPEndPoint ip => (ip.Address.ToString(), ip.Port),
+                var other => throw new InvalidOperationException($"Unexpected Redis endpoint {other}."),
+            };
+            Proxy = new TcpProxy(host, port);
+            options.EndPoints.Clear();
+            options.EndPoints.Add(IPAddress.Loopback, Proxy.Port);
+            WithSetting($"ConnectionStrings:{ResourceNames.Cache}", options.ToString(includePassword: true));
+            WithSetting("RateLimits:Stories:PermitsPerMinute", "3");
+        }
+
+        public TcpProxy Proxy { get; }
+
+        /// <summary>
+        /// Starts the proxy and waits until the API answers from Redis again: its health check pings
+        /// through, and one rate-limit decision (a login) has been taken on Redis, which ends this host's fallback.
+        /// </summary>
+        public async Task RestoreRedisAsync()
+        {
+            Proxy.Start();
+            using var client = CreateClient();
+            await PlatformTestExtensions.EventuallyAsync(
+                async () =>
+                {
+                    var health = await (await client.GetAsync("/healthz")).ReadJsonAsync();
+                    return health.GetProperty("checks").GetProperty("redis").GetProperty("status").GetString() == "healthy";
+                },
+                "Redis answers the health check again");
+            await client.PostJsonAsync("/login", new { email = ApiTestExtensions.UniqueEmail(), password = "any password at all" });
+        }
+
+        public override async Task DisposeAsync()
+        {
+            await base.DisposeAsync();
+            await Proxy.DisposeAsync();
+        }
+    }
+}
