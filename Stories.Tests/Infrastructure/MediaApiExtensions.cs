@@ -8,7 +8,7 @@ namespace Stories.Tests.Infrastructure;
 public static class MediaApiExtensions
 {
     /// <summary>Talks to storage as a client app does: no token, straight to the presigned URL.</summary>
-    private static readonly HttpClient Storage = new();
+    private static readonly HttpClient s_storage = new();
 
     public static async Task<JsonElement> PresignAsync(this HttpClient client, string contentType, long contentLength, string fileName = "photo")
     {
@@ -32,7 +32,7 @@ public static class MediaApiExtensions
         {
             Content = content,
         };
-        return await Storage.SendAsync(request);
+        return await s_storage.SendAsync(request);
     }
 
     /// <summary>A PUT as a misbehaving client sends it: its own type, and the body's true length.</summary>
@@ -40,10 +40,10 @@ public static class MediaApiExtensions
     {
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        return Storage.PutAsync(url, content);
+        return s_storage.PutAsync(url, content);
     }
 
-    public static Task<HttpResponseMessage> GetAsync(string url) => Storage.GetAsync(url);
+    public static Task<HttpResponseMessage> GetAsync(string url) => s_storage.GetAsync(url);
 
     /// <summary>Presigns and uploads <paramref name="body"/>; returns the media key.</summary>
     public static async Task<string> UploadAsync(this HttpClient client, byte[] body, string contentType = "image/png")
