@@ -11,7 +11,7 @@ MODE ?= $(shell if timeout 10 docker info >/dev/null 2>&1 || timeout 10 podman i
 SOLUTION := $(if $(filter aspire,$(MODE)),Stories.sln,Stories.Local.slnf)
 export MODE SOLUTION
 
-.PHONY: help dev test lint services services-down bench seed
+.PHONY: help dev test lint services services-down bench seed load
 
 help: ## List the commands
 	@echo "Stories — make targets (MODE=$(MODE), solution $(SOLUTION))"
@@ -38,3 +38,6 @@ seed: ## Demo users, follows, stories, media, views and reactions through the AP
 
 bench: ## Benchmarks on this machine (seeds data, runs the Release API on 127.0.0.1); see docs/benchmarks.md
 	@bench/feed-search.sh
+
+load: ## A short wrk run hammering story creation + views; checks every 201 story is stored
+	@bench/load.sh

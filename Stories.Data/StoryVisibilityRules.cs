@@ -26,7 +26,7 @@ public static class StoryVisibilityRules
             && (story.AuthorId == viewerId
                 || story.Visibility == StoryVisibility.Public
                 || (story.Visibility == StoryVisibility.Friends
-                    && (story.Audience.Any()
+                    && (story.HasAudience
                         ? story.Audience.Any(member => member.UserId == viewerId)
                         : db.Follows.Any(follow => follow.FollowerId == viewerId && follow.FolloweeId == story.AuthorId)))));
 
@@ -43,7 +43,7 @@ public static class StoryVisibilityRules
             && (story.AuthorId == viewerId
                 || story.Visibility == StoryVisibility.Public
                 || (story.Visibility == StoryVisibility.Friends
-                    && (story.Audience.Any()
+                    && (story.HasAudience
                         ? story.Audience.Any(member => member.UserId == viewerId)
                         : followeeIds.Contains(story.AuthorId)))));
 }

@@ -35,7 +35,7 @@ done
 
 # The plans of one feed and one search request as the API sends them, at the largest scale.
 pglog="$ROOT/.services/logs/postgres.log"
-offset=$(stat -c %s "$pglog")
+offset=$(stat -L -c %s "$pglog")
 psql_db "$BENCH_DB" -c "alter database $BENCH_DB set session_preload_libraries = 'auto_explain'" \
   -c "alter database $BENCH_DB set auto_explain.log_min_duration = 0" \
   -c "alter database $BENCH_DB set auto_explain.log_analyze = on" \

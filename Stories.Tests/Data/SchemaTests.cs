@@ -24,6 +24,7 @@ public sealed class SchemaTests(StoriesApiFactory factory) : IClassFixture<Stori
             Text = "Sunrise over the harbour",
             MediaKey = $"uploads/{author.Id}/a.jpg",
             Visibility = StoryVisibility.Friends,
+            HasAudience = true,
             CreatedAt = now6,
             ExpiresAt = now6.AddHours(24),
         };
@@ -52,8 +53,8 @@ public sealed class SchemaTests(StoriesApiFactory factory) : IClassFixture<Stori
         Assert.Equivalent(author, await read.Users.SingleAsync(u => u.Id == author.Id));
         Assert.Equivalent(follow, await read.Follows.SingleAsync(f => f.FollowerId == reader.Id));
         var storedStory = await read.Stories.AsNoTracking().SingleAsync(s => s.Id == story.Id);
-        Assert.Equal((story.AuthorId, story.Text, story.MediaKey, story.Visibility, story.CreatedAt, story.ExpiresAt, story.DeletedAt),
-            (storedStory.AuthorId, storedStory.Text, storedStory.MediaKey, storedStory.Visibility, storedStory.CreatedAt, storedStory.ExpiresAt, storedStory.DeletedAt));
+        Assert.Equal((story.AuthorId, story.Text, story.MediaKey, story.Visibility, story.HasAudience, story.CreatedAt, story.ExpiresAt, story.DeletedAt),
+            (storedStory.AuthorId, storedStory.Text, storedStory.MediaKey, storedStory.Visibility, storedStory.HasAudience, storedStory.CreatedAt, storedStory.ExpiresAt, storedStory.DeletedAt));
         Assert.Contains("sunris", storedStory.SearchVector!.ToString(), StringComparison.Ordinal);
         Assert.Equivalent(audience, await read.StoryAudience.SingleAsync(a => a.StoryId == story.Id));
         Assert.Equivalent(view, await read.StoryViews.SingleAsync(v => v.StoryId == story.Id));

@@ -54,11 +54,12 @@ internal static class Seeder
         await InChunksAsync("stories", haveStories, stories, async (from, to) =>
         {
             await ExecuteAsync(connection, """
-                insert into stories (id, author_id, text, visibility, created_at, expires_at, deleted_at)
+                insert into stories (id, author_id, text, visibility, has_audience, created_at, expires_at, deleted_at)
                 select md5('story' || i)::uuid,
                        md5('user' || (1 + floor(random() * @users)::int))::uuid,
                        (select string_agg('w' || floor(random() * 3000)::int, ' ') from generate_series(1, 8 + i * 0)),
                        case when r < 0.6 then 'public' when r < 0.9 then 'friends' else 'private' end,
+                       i % 20 = 7 and r >= 0.6 and r < 0.9,
                        created, created + interval '24 hours',
                        case when active then null else created + interval '24 hours 1 minute' end
                 from (select i, random() as r, i % 20 = 0 as active,
@@ -72,7 +73,7 @@ internal static class Seeder
                 select s.id, md5('user' || (1 + floor(random() * @users)::int))::uuid
                 from stories s, generate_series(1, 5) k
                 where s.id in (select md5('story' || i)::uuid from generate_series(@from, @to) i where i % 20 = 7)
-                  and s.visibility = 'friends'
+                  and s.has_audience
                 on conflict do nothing
                 """, ("from", from), ("to", to), ("users", users));
             await ExecuteAsync(connection, """

@@ -97,6 +97,7 @@ public sealed partial class StoryCreator(
             Visibility = draft.Visibility,
             CreatedAt = now,
             ExpiresAt = now + options.Value.Ttl,
+            HasAudience = draft.Audience.Count > 0,
             Audience = [.. draft.Audience.Select(userId => new StoryAudience { StoryId = storyId, UserId = userId })],
         };
         db.Stories.Add(story);
