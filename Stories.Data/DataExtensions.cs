@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -65,6 +67,21 @@ public static class DataExtensions
     /// </summary>
     public static async Task MigrateExclusivelyAsync(this DatabaseFacade database, CancellationToken cancellationToken = default)
     {
+        // The lock needs a connection to the database, so a missing database is created first (as
+        // MigrateAsync alone would); replicas racing to create it all succeed.
+        var creator = database.GetService<IRelationalDatabaseCreator>();
+        if (!await creator.ExistsAsync(cancellationToken))
+        {
+            try
+            {
+                await creator.CreateAsync(cancellationToken);
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.DuplicateDatabase)
+            {
+                // Another replica created it first.
+            }
+        }
+
         // The lock belongs to this connection; opening it here keeps EF Core from closing it in between.
         await database.OpenConnectionAsync(cancellationToken);
         try
