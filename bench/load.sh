@@ -35,5 +35,8 @@ report="$RESULTS/load-$(date -u +%Y%m%d-%H%M%S).txt"
 } | tee "$report"
 created=$(sed -nE 's/^created=([0-9]+)$/\1/p' "$report")
 stored=$(psql_db "$BENCH_DB" -tAc "select count(*) from stories")
-echo "stories answered 201: $created; stories in PostgreSQL: $stored" | tee -a "$report"
-[ "$created" = "$stored" ] || { echo "MISMATCH: an accepted write is missing" | tee -a "$report"; exit 1; }
+# Every story answered 201 must be stored. A few more may be: requests still in flight when wrk
+# stopped were committed but their answers never read. (The exact, per-id version of this check is
+# the DatabaseRestartTests fault test.)
+echo "stories answered 201: $created; stories in PostgreSQL: $stored (in flight at the cut-off: $((stored - created)))" | tee -a "$report"
+[ "$stored" -ge "$created" ] || { echo "LOST: fewer stories stored than answered 201" | tee -a "$report"; exit 1; }

@@ -3,7 +3,7 @@
 # raised; prints connect time, the API's resident memory and publish-to-receive latency.
 #   bench/sse/run.sh [--connections 10000] [--rate 500] [--duration 60] [--authors 100] [--fans 20]
 # Needs the local services (make services). The API gets a throwaway database and Redis key prefix,
-# both removed at the end; its log goes to bench/results/api-<timestamp>.log.
+# both removed at the end (rate limits are lifted for it: the load is a few accounts on one IP); its log goes to bench/results/api-<timestamp>.log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 eval "$(scripts/services.sh env)"
@@ -30,6 +30,9 @@ ASPNETCORE_URLS="http://127.0.0.1:$port" \
 ASPNETCORE_ENVIRONMENT=Production \
 Jwt__SigningKey="$signing_key" \
 Passwords__BcryptCost=4 \
+  RateLimits__Signup__PermitsPerMinute=1000000 RateLimits__Signup__Burst=1000000 \
+  RateLimits__Reactions__PermitsPerMinute=1000000 RateLimits__Reactions__Burst=1000000 \
+  RateLimits__Stories__PermitsPerMinute=1000000 RateLimits__Stories__Burst=1000000 \
 Redis__KeyPrefix="bench:$stamp:" \
   dotnet Stories.Api/bin/Release/net10.0/Stories.Api.dll >"$log" 2>&1 &
 api=$!
