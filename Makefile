@@ -36,8 +36,11 @@ services-down: ## Stop every service process `make services` started
 seed: ## Demo users, follows, stories, media, views and reactions through the API of a running `make dev` (API=…)
 	@dotnet run --project bench/Stories.Bench -c Release -- demo --api $(or $(API),http://localhost:5000)
 
-bench: ## Benchmarks on this machine (seeds data, runs the Release API on 127.0.0.1); see docs/benchmarks.md
+bench: ## All benchmarks on this machine (~15 min; seeds data, Release builds, 127.0.0.1 only); see docs/benchmarks.md
 	@bench/feed-search.sh
+	@bench/worker/sweep.sh -n 1000000 -d stories_sweep
+	@bench/sse/run.sh
+	@bench/ratelimit.sh
 
 load: ## A short wrk run hammering story creation + views; checks every 201 story is stored
 	@bench/load.sh
