@@ -7,8 +7,9 @@ namespace Stories.Bench;
 
 /// <summary>
 /// <c>make seed</c>: demo data for a running API, through its public HTTP routes only — the same
-/// code paths as any client. Safe to run again: existing accounts log in, and stories carry
-/// Idempotency-Keys, so a rerun within a day replays them instead of posting twice.
+/// code paths as any client. Safe to run again: existing accounts log in, stories carry
+/// Idempotency-Keys (a rerun within a day replays them instead of posting twice), and a 429 from
+/// the per-IP login limit is waited out.
 /// </summary>
 internal static class DemoSeeder
 {
@@ -44,9 +45,16 @@ internal static class DemoSeeder
             (await PostStoryAsync(http, ada, "ada-4", new { text = "Note to self: call the framer", visibility = "private" }), ada),
             (await PostStoryAsync(http, people["chen"], "chen-1", new { text = "Running along the canal before the rain", visibility = "public" }), people["chen"]),
         };
-        if (await UploadAsync(http, people["bob"]) is { } mediaKey)
+        // Each upload is a new object, so a rerun must not upload again: the same Idempotency-Key
+        // with another media_key is (rightly) refused with 422.
+        const string MediaStoryText = "A picture from the market";
+        if (await FindOwnStoryAsync(http, people["bob"], MediaStoryText) is { } existing)
         {
-            stories.Add((await PostStoryAsync(http, people["bob"], "bob-1", new { text = "A picture from the market", media_key = mediaKey, visibility = "public" }), people["bob"]));
+            stories.Add((existing, people["bob"]));
+        }
+        else if (await UploadAsync(http, people["bob"]) is { } mediaKey)
+        {
+            stories.Add((await PostStoryAsync(http, people["bob"], "bob-1", new { text = MediaStoryText, media_key = mediaKey, visibility = "public" }), people["bob"]));
         }
 
         var emoji = new[] { "❤️", "🔥", "😂", "👍", "😮" };
@@ -69,15 +77,34 @@ internal static class DemoSeeder
         return 0;
     }
 
+    /// <summary>Logs in when the account exists (a rerun), signs up otherwise.</summary>
     private static async Task<Account> SignUpOrLogInAsync(HttpClient http, string handle)
     {
         var email = $"demo-{handle}@stories.example";
-        using var signUp = await http.PostAsJsonAsync("/signup", new { email, password = Password, handle = $"demo_{handle}" }, s_json);
-        var response = signUp.StatusCode == HttpStatusCode.Conflict
-            ? await http.PostAsJsonAsync("/login", new { email, password = Password }, s_json)
-            : signUp;
-        var body = await ReadAsync(response, $"sign-up/login of {email}");
+        using var login = await PostPatientlyAsync(http, "/login", new { email, password = Password });
+        using var response = login.StatusCode == HttpStatusCode.Unauthorized
+            ? await PostPatientlyAsync(http, "/signup", new { email, password = Password, handle = $"demo_{handle}" })
+            : null;
+        var body = await ReadAsync(response ?? login, $"sign-up/login of {email}");
         return new Account(body.GetProperty("handle").GetString()!, body.GetProperty("user_id").GetGuid(), body.GetProperty("token").GetString()!);
+    }
+
+    /// <summary>Login and sign-up are rate-limited per client IP: wait as the API asks, then retry.</summary>
+    private static async Task<HttpResponseMessage> PostPatientlyAsync(HttpClient http, string path, object body)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var response = await http.PostAsJsonAsync(path, body, s_json);
+            if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt == 5)
+            {
+                return response;
+            }
+
+            var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(10);
+            Console.Error.WriteLine($"{path} is rate-limited; retrying in {wait.TotalSeconds:F0} s");
+            response.Dispose();
+            await Task.Delay(wait + TimeSpan.FromMilliseconds(200));
+        }
     }
 
     private static async Task<Guid> PostStoryAsync(HttpClient http, Account author, string key, object story)
@@ -87,6 +114,18 @@ internal static class DemoSeeder
         request.Headers.Add("Idempotency-Key", $"demo-{key}");
         using var response = await http.SendAsync(request);
         return (await ReadAsync(response, $"story {key}")).GetProperty("id").GetGuid();
+    }
+
+    private static async Task<Guid?> FindOwnStoryAsync(HttpClient http, Account author, string text)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/feed?limit=50");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", author.Token);
+        using var response = await http.SendAsync(request);
+        var page = await ReadAsync(response, "feed");
+        return page.GetProperty("items").EnumerateArray()
+            .Where(item => item.GetProperty("author").GetProperty("id").GetGuid() == author.Id && item.GetProperty("text").GetString() == text)
+            .Select(item => (Guid?)item.GetProperty("id").GetGuid())
+            .FirstOrDefault();
     }
 
     /// <summary>Presign, then PUT the bytes straight to storage with exactly the headers the API returned.</summary>
