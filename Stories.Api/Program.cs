@@ -7,7 +7,6 @@ using Stories.Api.Features.Social;
 using Stories.Api.Features.Stats;
 using Stories.Api.Features.Stories;
 using Stories.Api.Features.Uploads;
-using Stories.Api.Infrastructure.Health;
 using Stories.Api.Infrastructure.Http;
 using Stories.Api.Infrastructure.Metrics;
 using Stories.Api.Infrastructure.Problems;

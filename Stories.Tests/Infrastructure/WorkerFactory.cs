@@ -44,7 +44,7 @@ public class WorkerFactory : WebApplicationFactory<ExpirySweeper>, IAsyncLifetim
     public CapturedLogs Logs { get; } = new();
 
     /// <summary>A client of the test storage, for putting and looking at objects in <see cref="Bucket"/>.</summary>
-    public IAmazonS3 Storage { get; } = S3MediaStoreSetup.CreateClient(TestServices.Storage);
+    public IAmazonS3 Storage { get; } = TestStorage.CreateClient();
 
     /// <summary>Overrides a configuration value; call before the host starts (in the derived factory's constructor).</summary>
     public WorkerFactory WithSetting(string key, string? value)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Stories.Data;
 
 namespace Stories.Worker.Expiry;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Stories.Data.Storage;
 
 namespace Stories.Worker.Retention;
 
@@ -8,7 +9,8 @@ public static class RetentionSetup
     public static IHostApplicationBuilder AddRetention(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.AddS3MediaStore();
+        builder.AddStoriesStorage();
+        builder.Services.AddSingleton<IMediaStore, S3MediaStore>();
         // The metrics (and the sweep status their gauge reads) are shared with expiry: TryAdd keeps one of each.
         builder.Services.TryAddSingleton<Expiry.SweepStatus>();
         builder.Services.TryAddSingleton<WorkerMetrics>();
