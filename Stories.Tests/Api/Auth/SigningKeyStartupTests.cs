@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Options;
+using Stories.Tests.Infrastructure;
+
+namespace Stories.Tests.Api.Auth;
+
+/// <summary>Outside Development the API refuses to start without a usable JWT signing key.</summary>
+public sealed class SigningKeyStartupTests
+{
+    [Theory]
+    [InlineData("", "Jwt:SigningKey is not set")]
+    [InlineData("only-31-bytes-of-signing-key-xx", "HS256 needs at least 32")]
+    public async Task MissingOrShortSigningKeyStopsStartupWithAClearMessage(string key, string expected)
+    {
+        var factory = new StoriesApiFactory().WithSetting("Jwt:SigningKey", key);
+
+        var error = await Record.ExceptionAsync(factory.InitializeAsync);
+
+        var validation = Assert.IsType<OptionsValidationException>(error);
+        Assert.Contains(expected, validation.Message, StringComparison.Ordinal);
+        await DisposeQuietlyAsync(factory);
+    }
+
+    [Fact]
+    public async Task SigningKeyOf32BytesIsAccepted()
+    {
+        var factory = new StoriesApiFactory().WithSetting("Jwt:SigningKey", new string('k', 32));
+
+        await factory.InitializeAsync();
+
+        using var client = factory.CreateClient();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/alive")).StatusCode);
+        await factory.DisposeAsync();
+    }
+
+    private static async Task DisposeQuietlyAsync(StoriesApiFactory factory)
+    {
+        try
+        {
+            await factory.DisposeAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // The host never started; there is nothing to stop. The database is dropped below regardless.
+        }
+
+        await TestServices.DropDatabaseAsync(factory.DatabaseName);
+    }
+}
