@@ -12,6 +12,8 @@ namespace Stories.Data;
 
 public static class DataExtensions
 {
+    private static readonly TimeSpan s_migrationLockPollInterval = TimeSpan.FromMilliseconds(200);
+
     /// <summary>
     /// Registers a pooled <see cref="StoriesDbContext"/> over <c>ConnectionStrings:storiesdb</c>, the
     /// name and format Aspire injects (<c>Host=…;Port=…;Username=…;Password=…;Database=storiesdb</c>).
@@ -86,7 +88,7 @@ public static class DataExtensions
         await database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await database.ExecuteSqlRawAsync("select pg_advisory_lock(hashtextextended('stories:migrations', 0))", cancellationToken);
+            await AcquireMigrationLockAsync(database, cancellationToken);
             try
             {
                 await database.MigrateAsync(cancellationToken);
@@ -99,6 +101,22 @@ public static class DataExtensions
         finally
         {
             await database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>
+    /// Polls for the advisory lock instead of blocking in <c>pg_advisory_lock</c>: a session blocked in
+    /// a statement keeps a snapshot open, and a migration that builds an index <c>concurrently</c> waits
+    /// for every older snapshot in the database — including that of a replica waiting for the lock
+    /// the migrating replica holds, a deadlock.
+    /// </summary>
+    private static async Task AcquireMigrationLockAsync(DatabaseFacade database, CancellationToken cancellationToken)
+    {
+        await using var command = database.GetDbConnection().CreateCommand();
+        command.CommandText = "select pg_try_advisory_lock(hashtextextended('stories:migrations', 0))";
+        while (await command.ExecuteScalarAsync(cancellationToken) is not true)
+        {
+            await Task.Delay(s_migrationLockPollInterval, cancellationToken);
         }
     }
 }

@@ -3,9 +3,11 @@
 # into a database of its own, then runs the worker's real sweeper once (`Stories.Worker
 # --sweep-once`) and reports the sweep's own log line (count, batches, duration_ms).
 #
-#   bench/worker/sweep.sh [-n STORIES] [-d DATABASE] [-b BATCH_SIZE] [-a AUTHORS]
+#   bench/worker/sweep.sh [-n STORIES] [-s SWEPT] [-d DATABASE] [-b BATCH_SIZE] [-a AUTHORS]
 #
 #   -n  due stories to seed (default 1000000)
+#   -s  already-swept stories to seed first, as weeks of history leave them (default 0): soft-deleted,
+#       with expires_at older than every due story, so an index walk by expires_at meets them first
 #   -d  database to use on the server of ConnectionStrings__storiesdb (default stories_bench);
 #       created if missing, migrated if empty (by starting the API once, which owns migrations),
 #       and its users, stories and idempotency keys are truncated first — never point it at data
@@ -19,14 +21,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-stories=1000000 database=stories_bench batch_size="" authors=1000
-while getopts "n:d:b:a:" opt; do
+stories=1000000 swept=0 database=stories_bench batch_size="" authors=1000
+while getopts "n:s:d:b:a:" opt; do
   case "$opt" in
     n) stories=$OPTARG ;;
+    s) swept=$OPTARG ;;
     d) database=$OPTARG ;;
     b) batch_size=$OPTARG ;;
     a) authors=$OPTARG ;;
-    *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,22p' "$0" >&2; exit 2 ;;
   esac
 done
 [[ "$database" =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "database name must be [a-z_][a-z0-9_]*" >&2; exit 2; }
@@ -69,13 +72,20 @@ if [ -z "$(psql_db -tAc "select to_regclass('stories')")" ]; then
   [ -n "$(psql_db -tAc "select to_regclass('stories')")" ] || { log "the API did not migrate $database"; exit 1; }
 fi
 
-log "seeding $stories due stories over $authors authors"
+log "seeding $swept swept and $stories due stories over $authors authors"
 seed_started=$(date +%s.%N)
 psql_db <<SQL
 truncate users, stories, idempotency_keys cascade;
 insert into users (id, email, password_hash, handle, created_at)
 select md5('bench-user-' || k)::uuid, 'bench' || k || '@example.com', 'x', 'bench_' || k, now() - interval '30 days'
 from generate_series(0, $authors - 1) k;
+-- History: expired 2 to 30 days ago and swept a minute later.
+insert into stories (id, author_id, text, visibility, created_at, expires_at, deleted_at)
+select gen_random_uuid(), md5('bench-user-' || (n % $authors))::uuid, 'old story number ' || n, 'public',
+    now() - interval '31 days' + (n % 2419200) * interval '1 second',
+    now() - interval '30 days' + (n % 2419200) * interval '1 second',
+    now() - interval '30 days' + (n % 2419200) * interval '1 second' + interval '1 minute'
+from generate_series(1, $swept) n;
 -- Every story expired within the last day, in a spread of instants, like a day's backlog.
 insert into stories (id, author_id, text, visibility, created_at, expires_at)
 select gen_random_uuid(), md5('bench-user-' || (n % $authors))::uuid, 'bench story number ' || n, 'public',
