@@ -56,13 +56,17 @@ public static class TelemetryExtensions
 
         builder.Services.AddSingleton(_ =>
         {
+            // Our own spans (a sweep, a clean-up) are always recorded: they give their log lines a
+            // trace_id. The in-box sources' spans (every request, query and S3 call, with their tags)
+            // are recorded only when something exports them; without an exporter they would be built
+            // for nobody. Request logs keep their trace_id either way: ASP.NET Core starts each
+            // request's activity for logging without a listener.
             var tracing = Sdk.CreateTracerProviderBuilder()
                 .SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(serviceName))
-                .AddSource(s_inBoxSources)
                 .AddSource(StoriesTelemetry.Name);
             if (exportOtlp)
             {
-                tracing.AddOtlpExporter();
+                tracing.AddSource(s_inBoxSources).AddOtlpExporter();
             }
 
             return tracing.Build();

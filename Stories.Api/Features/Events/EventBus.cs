@@ -25,6 +25,7 @@ public sealed partial class EventBus(
 
     public async Task PublishAsync<TPayload>(Guid recipientId, string type, TPayload payload)
     {
+        var raisedAt = time.GetTimestamp();
         try
         {
             var payloadJson = JsonSerializer.Serialize(payload, json.Value.SerializerOptions);
@@ -41,7 +42,7 @@ public sealed partial class EventBus(
                 reachedRedis = false;
             }
 
-            hub.Deliver(recipientId, new EventFrame(id, type, payloadJson));
+            hub.Deliver(recipientId, new EventFrame(id, type, payloadJson) { RaisedAt = raisedAt });
             metrics.Published(reachedRedis);
         }
         catch (Exception exception)

@@ -34,6 +34,12 @@ public sealed class EventFrame(long? id, string type, string payloadJson)
 
     public bool IsHeartbeat => ReferenceEquals(this, Heartbeat);
 
+    /// <summary>
+    /// <see cref="TimeProvider.GetTimestamp"/> when this replica raised the event, or received it from
+    /// another replica; 0 for replayed frames, whose delivery is not a live latency.
+    /// </summary>
+    public long RaisedAt { get; init; }
+
     /// <summary>The SSE comment that keeps an idle stream open.</summary>
     public static ReadOnlyMemory<byte> ServerSentPing => s_ping;
 

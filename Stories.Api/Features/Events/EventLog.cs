@@ -87,9 +87,10 @@ public sealed class EventLog(EventRedis redis, IOptions<EventsOptions> options)
 
     /// <summary>
     /// Reads a channel message, <c>{origin}|{user}|{id}|{type}|{payload}</c>. The payload is JSON and
-    /// may hold <c>|</c>, so it is everything after the fourth separator.
+    /// may hold <c>|</c>, so it is everything after the fourth separator. <paramref name="receivedAt"/>
+    /// becomes the frame's <see cref="EventFrame.RaisedAt"/>.
     /// </summary>
-    public static bool TryParseMessage(string message, out string origin, out Guid userId, out EventFrame frame)
+    public static bool TryParseMessage(string message, long receivedAt, out string origin, out Guid userId, out EventFrame frame)
     {
         var parts = message.Split('|', 5);
         origin = parts[0];
@@ -100,7 +101,7 @@ public sealed class EventLog(EventRedis redis, IOptions<EventsOptions> options)
             return false;
         }
 
-        frame = new EventFrame(id, parts[3], parts[4]);
+        frame = new EventFrame(id, parts[3], parts[4]) { RaisedAt = receivedAt };
         return true;
     }
 

@@ -62,7 +62,7 @@ public sealed partial class EventRelay(EventLog log, EventHub hub, EventBus bus,
 
     private void OnMessage(RedisChannel channel, RedisValue message)
     {
-        if (!EventLog.TryParseMessage(message!, out var origin, out var userId, out var frame))
+        if (!EventLog.TryParseMessage(message!, time.GetTimestamp(), out var origin, out var userId, out var frame))
         {
             LogMalformedMessage(logger);
             return;

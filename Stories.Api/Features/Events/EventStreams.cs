@@ -97,7 +97,7 @@ public sealed partial class EventStreams(
                 }
 
                 await sink.WriteAsync(frame, cancellationToken);
-                metrics.Delivered(connection.Transport);
+                metrics.Delivered(connection.Transport, frame.RaisedAt == 0 ? null : time.GetElapsedTime(frame.RaisedAt));
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or IOException or WebSocketException)
@@ -154,7 +154,7 @@ public sealed partial class EventStreams(
         foreach (var frame in replay.Events)
         {
             await sink.WriteAsync(frame, cancellationToken);
-            metrics.Delivered(connection.Transport);
+            metrics.Delivered(connection.Transport, latency: null);
             upTo = frame.Id ?? upTo;
         }
 

@@ -57,6 +57,31 @@ public sealed class EventDeliveryTests(EventsApiFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task LiveDeliveriesAreTimedInTheLatencyHistogramAndReplayedOnesAreNot()
+    {
+        using var latency = new MetricRecorder(factory, "event_delivery_latency_seconds");
+        var author = await factory.SignUpAsync();
+        var fan = await factory.SignUpAsync();
+        using var authorClient = factory.CreateClientFor(author);
+        using var fanClient = factory.CreateClientFor(fan);
+        var storyId = await authorClient.CreateStoryIdAsync("time me");
+        string lastSeen;
+        await using (var stream = await SseClient.OpenAsync(authorClient))
+        {
+            await fanClient.ReactAsync(storyId, "🔥");
+            lastSeen = (await stream.NextEventAsync()).Id!;
+        }
+
+        await fanClient.ReactAsync(storyId, "❤");
+        await using var resumed = await SseClient.OpenAsync(authorClient, lastEventId: lastSeen);
+        var replayed = await resumed.NextEventAsync();
+
+        Assert.Equal("story.reacted", replayed.Type);
+        var timed = Assert.Single(latency.Values("event_delivery_latency_seconds"));
+        Assert.InRange(timed, double.Epsilon, 30);
+    }
+
+    [Fact]
     public async Task EventIdsIncreaseForEachUser()
     {
         var author = await factory.SignUpAsync();
