@@ -22,11 +22,11 @@
 #
 # It starts its own PostgreSQL, Redis and Ceph RGW (scripts/services.sh with a new state directory,
 # on other ports when the usual ones are taken, so never the servers of `make services` or of a
-# test run) and removes them at the end. Report: bench/results/soak-<time>.md, raw data (wrk output,
-# answers per second and status, outage times, RSS samples, created ids, the API log) in
-# bench/results/soak-<time>/. A 5xx is classified by the second wrk received it (wrk's clock has
-# one-second resolution). Exits 1 if a 5xx came outside the outages, a story answered 201 is
-# missing, or the API died.
+# test run) and removes them at the end. Report: bench/results/soak-<time>.md; raw data (wrk output,
+# answers per second and status, outage times, RSS samples, created ids, the API, PostgreSQL and
+# Redis logs) in bench/results/soak-<time>/. A 5xx is classified by the second wrk received it
+# (wrk's clock has one-second resolution). Exits 1 if a 5xx came outside the outages, a story
+# answered 201 is missing, or the API died.
 API_PORT=${API_PORT:-5090}
 source "$(dirname "$0")/lib.sh"
 
@@ -72,6 +72,10 @@ cleanup() {
   local pid
   for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done
   api_stop
+  # The servers' own logs explain a slow stop or start; their state directory goes with them.
+  if [ -n "${STORIES_SERVICES_DIR:-}" ] && [ -d "$STORIES_SERVICES_DIR/logs" ]; then
+    cp -L "$STORIES_SERVICES_DIR/logs/postgres.log" "$STORIES_SERVICES_DIR/logs/redis.log" "$run/" 2>/dev/null || true
+  fi
   bench_services_down
 }
 trap cleanup EXIT
