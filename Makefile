@@ -11,7 +11,7 @@ MODE ?= $(shell if timeout 10 docker info >/dev/null 2>&1 || timeout 10 podman i
 SOLUTION := $(if $(filter aspire,$(MODE)),Stories.sln,Stories.Local.slnf)
 export MODE SOLUTION
 
-.PHONY: help dev test lint services services-down bench seed load
+.PHONY: help dev test lint services services-down bench seed load soak
 
 help: ## List the commands
 	@echo "Stories — make targets (MODE=$(MODE), solution $(SOLUTION))"
@@ -44,3 +44,6 @@ bench: ## All benchmarks on this machine (~15 min; seeds data, Release builds, 1
 
 load: ## A short wrk run hammering story creation + views; checks every 201 story is stored
 	@bench/load.sh
+
+soak: ## The mixed profile for 30 min (SOAK_DURATION=…) with Redis/PostgreSQL restarts; no 5xx outside outages, no lost write, RSS
+	@bench/soak.sh

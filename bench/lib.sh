@@ -8,9 +8,18 @@ API_PORT=${API_PORT:-5080}
 RESULTS="$ROOT/bench/results"
 mkdir -p "$RESULTS"
 
+# Uses the running local services, or starts them (and bench_services_down stops them again).
+# BENCH_OWN_SERVICES=1 always starts a private set in a new state directory — on other ports when
+# the usual ones are taken — that the caller may stop and start at will (bench/soak.sh).
 bench_services_up() {
   BENCH_STARTED_SERVICES=0
-  if ! scripts/services.sh running >/dev/null 2>&1; then
+  if [ "${BENCH_OWN_SERVICES:-0}" = 1 ]; then
+    STORIES_SERVICES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/stories-bench-services-XXXXXX")
+    export STORIES_SERVICES_DIR
+    # Set first, so that a start that fails half-way is still cleaned up.
+    BENCH_STARTED_SERVICES=1
+    scripts/services.sh up >/dev/null
+  elif ! scripts/services.sh running >/dev/null 2>&1; then
     scripts/services.sh up >/dev/null
     BENCH_STARTED_SERVICES=1
   fi
@@ -38,16 +47,22 @@ psql_db() {
     -U "$(sed -nE 's/.*Username=([^;]*).*/\1/p' <<<"$cs")" -d "$db" "$@"
 }
 
+# The Release API on 127.0.0.1:$API_PORT over $BENCH_CONN; its output goes to $API_LOG.
 api_start() {
+  local log=${API_LOG:-$RESULTS/api.log}
+  if curl -s -o /dev/null "http://127.0.0.1:$API_PORT/alive"; then
+    echo "something already answers on port $API_PORT: stop it or set API_PORT" >&2
+    return 1
+  fi
   ConnectionStrings__storiesdb="$BENCH_CONN" Jwt__SigningKey="$BENCH_KEY" Redis__KeyPrefix="bench:$$:" \
   ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
-    dotnet "$ROOT/Stories.Api/bin/Release/net10.0/Stories.Api.dll" >"$RESULTS/api.log" 2>&1 &
+    dotnet "$ROOT/Stories.Api/bin/Release/net10.0/Stories.Api.dll" >"$log" 2>&1 &
   API_PID=$!
   for _ in $(seq 1 60); do
     curl -fs "http://127.0.0.1:$API_PORT/alive" >/dev/null 2>&1 && return 0
     sleep 1
   done
-  echo "the API did not start; see $RESULTS/api.log" >&2
+  echo "the API did not start; see $log" >&2
   return 1
 }
 
