@@ -35,7 +35,8 @@ var stories = await Task.WhenAll(authors.Select(CreateStoryAsync));
 // Each author's stream is measured; the rest are connections held for synthetic users (tokens minted
 // with the API's signing key — /events does not look users up), five per user as the limit allows.
 var latency = new LatencyRecorder();
-var measured = authors.Select((author, index) => new MeasuredAuthor(author, stories[index], latency)).ToArray();
+var afterAnswer = new LatencyRecorder();
+var measured = authors.Select((author, index) => new MeasuredAuthor(author, stories[index], latency, afterAnswer)).ToArray();
 var fillers = options.Connections - measured.Length;
 Console.WriteLine($"connect: {measured.Length} measured + {fillers} idle SSE connections");
 var connectWatch = Stopwatch.StartNew();
@@ -79,6 +80,7 @@ Console.WriteLine($"load: {options.Rate} reactions/s for {options.Duration.Total
 var sent = 0;
 var postErrors = 0;
 var peakRss = idleRss;
+var cpuBefore = CpuSeconds(options.ApiPid);
 var loadWatch = Stopwatch.StartNew();
 var inFlight = new List<Task>();
 var next = 0;
@@ -115,6 +117,8 @@ while (loadWatch.Elapsed < options.Duration && !stop.IsCancellationRequested)
 }
 
 await Task.WhenAll(inFlight);
+var loadSeconds = loadWatch.Elapsed.TotalSeconds;
+var cpuDuringLoad = CpuSeconds(options.ApiPid) - cpuBefore;
 var settle = Stopwatch.StartNew();
 while (latency.Count < sent - postErrors && settle.Elapsed < TimeSpan.FromSeconds(5))
 {
@@ -126,9 +130,14 @@ Console.WriteLine();
 Console.WriteLine($"connections held:   {opened} ({failedToOpen} refused, {endedEarly} ended early)");
 Console.WriteLine($"connect time:       {connectWatch.Elapsed.TotalSeconds:F1} s");
 Console.WriteLine($"api rss:            {Format(idleRss)} MB idle, {Format(peakRss)} MB peak under load");
+Console.WriteLine($"api cpu:            {(cpuDuringLoad is { } cpu ? $"{cpu / loadSeconds * 100:F0} % of one core, {cpu * 1000 / Math.Max(sent, 1):F2} ms per event (request included)" : "n/a")}");
 Console.WriteLine($"events:             {sent} raised at {options.Rate}/s, {postErrors} request errors, {latency.Count} received, {sent - postErrors - latency.Count} missing");
 Console.WriteLine($"latency (ms):       p50 {latency.Percentile(50):F1}  p90 {latency.Percentile(90):F1}  p99 {latency.Percentile(99):F1}  max {latency.Percentile(100):F1}");
-Console.WriteLine("  (from sending POST /stories/{id}/reactions to reading its story.reacted on the author's stream)");
+Console.WriteLine("  (from sending POST /stories/{id}/reactions to reading its story.reacted on the author's stream: an upper bound)");
+Console.WriteLine($"after the answer:   p50 {afterAnswer.Percentile(50):F1}  p90 {afterAnswer.Percentile(90):F1}  p99 {afterAnswer.Percentile(99):F1}  max {afterAnswer.Percentile(100):F1}");
+Console.WriteLine("  (from reading the reaction's 201 to reading its event, 0 when the event came first: a lower bound)");
+Console.WriteLine($"server delivery:    {await ServerDeliveryAsync()}");
+Console.WriteLine("  (the API's event_delivery_latency_seconds histogram over the run: raise → written to the stream)");
 await stop.CancelAsync();
 foreach (var author in measured)
 {
@@ -220,6 +229,59 @@ string MintToken(Guid userId)
 
 static Guid SyntheticUser(int index) => new(index, 0xbe, 0x4c, 0, 0, 0, 0, 0, 0, 0, 0);
 
+// Percentiles from the API's own histogram, as the upper bound of the bucket they fall in.
+async Task<string> ServerDeliveryAsync()
+{
+    string text;
+    try
+    {
+        text = await http.GetStringAsync("/metrics");
+    }
+    catch (HttpRequestException exception)
+    {
+        return $"n/a ({exception.Message})";
+    }
+
+    var buckets = new SortedDictionary<double, double>();
+    foreach (var line in text.Split('\n'))
+    {
+        if (!line.StartsWith("event_delivery_latency_seconds_bucket{", StringComparison.Ordinal))
+        {
+            continue;
+        }
+
+        var le = line[(line.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
+        le = le[..le.IndexOf('"', StringComparison.Ordinal)];
+        var bound = le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture);
+        buckets[bound] = buckets.GetValueOrDefault(bound) + double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+    }
+
+    if (buckets.Count == 0 || buckets.Last().Value == 0)
+    {
+        return "n/a (no event_delivery_latency_seconds on /metrics)";
+    }
+
+    var total = buckets.Last().Value;
+    string At(double percent) =>
+        buckets.First(bucket => bucket.Value >= percent / 100 * total).Key is var bound && double.IsPositiveInfinity(bound)
+            ? "> largest bucket"
+            : $"≤ {bound * 1000:F1}";
+    return $"p50 {At(50)}  p90 {At(90)}  p99 {At(99)} ms  ({total:F0} deliveries)";
+}
+
+// utime + stime of the process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s).
+static double? CpuSeconds(int? pid)
+{
+    if (pid is null || !File.Exists($"/proc/{pid}/stat"))
+    {
+        return null;
+    }
+
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (double.Parse(fields[11], CultureInfo.InvariantCulture) + double.Parse(fields[12], CultureInfo.InvariantCulture)) / 100;
+}
+
 static double? ResidentMegabytes(int? pid)
 {
     if (pid is null || !File.Exists($"/proc/{pid}/status"))
@@ -237,13 +299,15 @@ internal sealed record User(Guid Id, string Token);
 
 /// <summary>
 /// An author whose stream is timed. Reactions to their story go out one at a time (so the API raises
-/// their events in sending order), each stamped when sent and matched first-in first-out with the
-/// <c>story.reacted</c> lines that arrive.
+/// their events in sending order), each stamped when sent and when answered, and matched first-in
+/// first-out with the <c>story.reacted</c> lines that arrive. The API raises the event between the
+/// two stamps, so received − sent is an upper bound of publish-to-receive and received − answered
+/// (0 when the event came first) a lower bound.
 /// </summary>
-internal sealed class MeasuredAuthor(User user, Guid storyId, LatencyRecorder latency) : IDisposable
+internal sealed class MeasuredAuthor(User user, Guid storyId, LatencyRecorder fromSent, LatencyRecorder fromAnswered) : IDisposable
 {
     private readonly SemaphoreSlim _oneAtATime = new(1);
-    private readonly LinkedList<long> _sentAt = new();
+    private readonly LinkedList<Attempt> _awaitingEvent = new();
     private readonly Lock _lock = new();
 
     public User User => user;
@@ -253,20 +317,26 @@ internal sealed class MeasuredAuthor(User user, Guid storyId, LatencyRecorder la
     public async Task ReactAsync(Func<Task<bool>> post)
     {
         await _oneAtATime.WaitAsync();
+        var attempt = new Attempt(Stopwatch.GetTimestamp());
         lock (_lock)
         {
-            _sentAt.AddLast(Stopwatch.GetTimestamp());
+            _awaitingEvent.AddLast(attempt);
         }
 
         try
         {
-            if (!await post())
+            var succeeded = await post();
+            lock (_lock)
             {
-                lock (_lock)
+                if (!succeeded)
                 {
-                    // Sends are one at a time, so the newest stamp is this one: no event will answer it.
-                    _sentAt.RemoveLast();
+                    // Sends are one at a time, so the newest attempt is this one: no event will answer it.
+                    _awaitingEvent.Remove(attempt);
+                    return;
                 }
+
+                attempt.AnsweredAt = Stopwatch.GetTimestamp();
+                RecordIfComplete(attempt);
             }
         }
         finally
@@ -284,14 +354,34 @@ internal sealed class MeasuredAuthor(User user, Guid storyId, LatencyRecorder la
             return;
         }
 
+        var now = Stopwatch.GetTimestamp();
         lock (_lock)
         {
-            if (_sentAt.First is { } sent)
+            if (_awaitingEvent.First is { } first)
             {
-                _sentAt.RemoveFirst();
-                latency.Record(Stopwatch.GetElapsedTime(sent.Value));
+                _awaitingEvent.RemoveFirst();
+                first.Value.ReceivedAt = now;
+                RecordIfComplete(first.Value);
             }
         }
+    }
+
+    private void RecordIfComplete(Attempt attempt)
+    {
+        if (attempt is { AnsweredAt: { } answered, ReceivedAt: { } received })
+        {
+            fromSent.Record(Stopwatch.GetElapsedTime(attempt.SentAt, received));
+            fromAnswered.Record(received > answered ? Stopwatch.GetElapsedTime(answered, received) : TimeSpan.Zero);
+        }
+    }
+
+    private sealed class Attempt(long sentAt)
+    {
+        public long SentAt { get; } = sentAt;
+
+        public long? AnsweredAt { get; set; }
+
+        public long? ReceivedAt { get; set; }
     }
 }
 
