@@ -39,12 +39,18 @@ psql_db() {
 }
 
 api_start() {
+  # Another benchmark's API on the same port would answer the readiness check below for ours.
+  if curl -s -o /dev/null "http://127.0.0.1:$API_PORT/"; then
+    echo "port $API_PORT is already in use; choose another with API_PORT=…" >&2
+    return 1
+  fi
   ConnectionStrings__storiesdb="$BENCH_CONN" Jwt__SigningKey="$BENCH_KEY" Redis__KeyPrefix="bench:$$:" \
   ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
     dotnet "$ROOT/Stories.Api/bin/Release/net10.0/Stories.Api.dll" >"$RESULTS/api.log" 2>&1 &
   API_PID=$!
   for _ in $(seq 1 60); do
     curl -fs "http://127.0.0.1:$API_PORT/alive" >/dev/null 2>&1 && return 0
+    kill -0 "$API_PID" 2>/dev/null || break
     sleep 1
   done
   echo "the API did not start; see $RESULTS/api.log" >&2
