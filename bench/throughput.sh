@@ -232,8 +232,11 @@ for c in 1 50; do
 done
 elapsed=$(($(date +%s) - started))
 
-# The 5xx and unhandled exceptions the API logged during the run, if any: nothing may hide there.
-api_errors=$(grep -c '"level":"\(error\|critical\)"\|"LogLevel":"\(Error\|Critical\)"' "$RESULTS/api.log" || true)
+# What the API itself counted and logged over the whole run, answers nobody read included: a 5xx
+# must not hide behind wrk's cut-off. 499 is a request whose client left (wrk stopping mid-request).
+api_5xx=$(metric http_requests_total 'code="5')
+api_499=$(metric http_requests_total 'code="499"')
+api_errors=$(grep -c '"level":"\(error\|critical\)"' "$RESULTS/api.log" || true)
 
 row() { printf '%s\n' "${rows[@]}" | grep -F "| $1 | $2 |" | head -1; }
 field() { awk -F' \\| ' -v i="$1" '{ print $i }'; }
@@ -272,7 +275,11 @@ login_max_rps=$(field 3 <<<"$login_rows" | sort -g | tail -1)
   echo
   echo "Errors are every answer outside the route's success statuses (200 feed and login, 201 create and"
   echo "react, 204 view) plus socket errors and timeouts. % of ceiling: req/s over the bare-Kestrel"
-  echo "ceiling's at the same connection count. API log lines at error level or above: $api_errors."
+  echo "ceiling's at the same connection count."
+  echo
+  echo "The API's own count over the whole run (warm-ups and unread answers included): $api_5xx answers 5xx;"
+  echo "$api_499 requests abandoned by their client (499: in flight when a wrk run stopped); $api_errors log lines at"
+  echo "error level or above (see bench/results/api.log)."
   echo
   echo "## Targets"
   echo
