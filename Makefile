@@ -11,7 +11,7 @@ MODE ?= $(shell if timeout 10 docker info >/dev/null 2>&1 || timeout 10 podman i
 SOLUTION := $(if $(filter aspire,$(MODE)),Stories.sln,Stories.Local.slnf)
 export MODE SOLUTION
 
-.PHONY: help dev test lint services services-down bench seed load soak
+.PHONY: help dev test lint services services-down bench throughput seed load soak
 
 help: ## List the commands
 	@echo "Stories — make targets (MODE=$(MODE), solution $(SOLUTION))"
@@ -36,11 +36,15 @@ services-down: ## Stop every service process `make services` started
 seed: ## Demo users, follows, stories, media, views and reactions through the API of a running `make dev` (API=…)
 	@dotnet run --project bench/Stories.Bench -c Release -- demo --api $(or $(API),http://localhost:5000)
 
-bench: ## All benchmarks on this machine (~15 min; seeds data, Release builds, 127.0.0.1 only); see docs/benchmarks.md
+bench: ## All benchmarks on this machine (~30 min; seeds data, Release builds, 127.0.0.1 only); see docs/benchmarks.md
 	@bench/feed-search.sh
 	@bench/worker/sweep.sh -n 1000000 -d stories_sweep
 	@bench/sse/run.sh
 	@bench/ratelimit.sh
+	@bench/throughput.sh
+
+throughput: ## Throughput/latency tables at 1/50/200 connections vs a bare-Kestrel ceiling (~15 min; DURATION=… per cell)
+	@bench/throughput.sh
 
 load: ## A short wrk run hammering story creation + views; checks every 201 story is stored
 	@bench/load.sh

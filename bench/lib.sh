@@ -50,8 +50,9 @@ psql_db() {
 # The Release API on 127.0.0.1:$API_PORT over $BENCH_CONN; its output goes to $API_LOG.
 api_start() {
   local log=${API_LOG:-$RESULTS/api.log}
-  if curl -s -o /dev/null "http://127.0.0.1:$API_PORT/alive"; then
-    echo "something already answers on port $API_PORT: stop it or set API_PORT" >&2
+  # Another benchmark's API on the same port would answer the readiness check below for ours.
+  if curl -s -o /dev/null "http://127.0.0.1:$API_PORT/"; then
+    echo "port $API_PORT is already in use: stop what answers there or set API_PORT" >&2
     return 1
   fi
   ConnectionStrings__storiesdb="$BENCH_CONN" Jwt__SigningKey="$BENCH_KEY" Redis__KeyPrefix="bench:$$:" \
@@ -60,6 +61,7 @@ api_start() {
   API_PID=$!
   for _ in $(seq 1 60); do
     curl -fs "http://127.0.0.1:$API_PORT/alive" >/dev/null 2>&1 && return 0
+    kill -0 "$API_PID" 2>/dev/null || break
     sleep 1
   done
   echo "the API did not start; see $log" >&2

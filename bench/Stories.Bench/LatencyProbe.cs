@@ -1,12 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Security.Claims;
-using System.Text;
 using System.Text.Json;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using Npgsql;
 
 namespace Stories.Bench;
 
@@ -21,7 +16,7 @@ internal static class LatencyProbe
     {
         var requests = args.GetInt("requests", 500);
         var label = args.Get("label", "");
-        var tokens = await TokensAsync(args, count: 500);
+        var tokens = BenchTokens.Mint(args, await BenchTokens.UserIdsAsync(args.Get("db"), 500, shuffled: true));
         using var http = new HttpClient { BaseAddress = new Uri(args.Get("api")), Timeout = TimeSpan.FromSeconds(30) };
 
         var first = new List<double>();
@@ -72,32 +67,5 @@ internal static class LatencyProbe
         samples.Sort();
         string P(double p) => samples.Count == 0 ? "–" : samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(p * samples.Count) - 1)].ToString("F1", CultureInfo.InvariantCulture);
         return $"| {label} | {what} | {samples.Count} | {P(0.50)} | {P(0.95)} | {P(0.99)} | {errors} |";
-    }
-
-    private static async Task<List<string>> TokensAsync(Arguments args, int count)
-    {
-        await using var connection = new NpgsqlConnection(Arguments.ConnectionString(args.Get("db")));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("select id from users order by random() limit @n", connection);
-        command.Parameters.AddWithValue("n", count);
-        var ids = new List<Guid>();
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                ids.Add(reader.GetGuid(0));
-            }
-        }
-
-        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(args.Get("signing-key")));
-        var handler = new JsonWebTokenHandler();
-        return [.. ids.Select(id => handler.CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = args.Get("issuer", "stories"),
-            Audience = args.Get("audience", "stories-clients"),
-            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, id.ToString())]),
-            Expires = DateTime.UtcNow.AddHours(2),
-            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
-        }))];
     }
 }

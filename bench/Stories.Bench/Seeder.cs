@@ -24,6 +24,8 @@ internal static class Seeder
         var users = args.GetInt("users", 100_000);
         var followees = args.GetInt("followees", 200);
         var stories = args.GetInt("stories", 1_000_000);
+        // The API's Passwords:BcryptCost (10 by default), so a seeded user's login costs what a real one does.
+        var bcryptCost = args.GetInt("bcrypt-cost", 10);
         await CreateAndMigrateAsync(args, database);
 
         await using var connection = new NpgsqlConnection(Arguments.ConnectionString(database));
@@ -34,7 +36,7 @@ internal static class Seeder
         var haveUsers = await CountAsync(connection, "select count(*) from users");
         if (haveUsers < users)
         {
-            var hash = OpenBsdBCrypt.Generate(Password.ToCharArray(), System.Security.Cryptography.RandomNumberGenerator.GetBytes(16), 10);
+            var hash = OpenBsdBCrypt.Generate(Password.ToCharArray(), System.Security.Cryptography.RandomNumberGenerator.GetBytes(16), bcryptCost);
             await InChunksAsync("users", haveUsers, users, (from, to) => ExecuteAsync(connection, """
                 insert into users (id, email, password_hash, handle, created_at)
                 select md5('user' || i)::uuid, 'bench' || i || '@bench.example', @hash, 'bench_' || i, now() - interval '90 days'
