@@ -13,7 +13,10 @@ public sealed class PasswordOptions
     [Range(4, 16)]
     public int BcryptCost { get; set; } = 10;
 
-    /// <summary>How many hashes may run at once; the rest wait, so logins cannot starve other routes of CPU.</summary>
+    /// <summary>
+    /// How many hashes may run at once; the rest wait. Each runs on a thread of its own, so the other
+    /// routes keep every thread-pool worker and share the cores with the hashes.
+    /// </summary>
     [Range(1, 256)]
     public int MaxConcurrentHashes { get; set; } = Math.Max(1, Environment.ProcessorCount);
 }
@@ -58,7 +61,10 @@ public sealed class PasswordHasher : IDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            return await Task.Run(work, cancellationToken);
+            // On a thread of its own, not a thread-pool worker: a hash holds its thread for tens of
+            // milliseconds, and on a small machine the pool has as few workers as cores — with them all
+            // hashing, every other request would queue behind the logins until the pool grew.
+            return await Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
         finally
         {
