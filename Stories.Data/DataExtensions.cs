@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -12,7 +13,13 @@ namespace Stories.Data;
 
 public static class DataExtensions
 {
+    /// <summary>Connections one process keeps to PostgreSQL at most, unless configured otherwise.</summary>
+    public const int DefaultMaxPoolSize = 20;
+
     private static readonly TimeSpan s_migrationLockPollInterval = TimeSpan.FromMilliseconds(200);
+
+    // Npgsql's spellings of the keyword (case-insensitive in DbConnectionStringBuilder).
+    private static readonly string[] s_maxPoolSizeKeywords = ["Maximum Pool Size", "MaxPoolSize"];
 
     /// <summary>
     /// Registers a pooled <see cref="StoriesDbContext"/> over <c>ConnectionStrings:storiesdb</c>, the
@@ -38,14 +45,34 @@ public static class DataExtensions
         // Migrations are hand-written and there is no model snapshot to compare against.
         .ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.PendingModelChangesWarning));
 
+    /// <summary>
+    /// <c>ConnectionStrings:storiesdb</c> with the connection pool capped at <c>Database:MaxPoolSize</c>
+    /// (default <see cref="DefaultMaxPoolSize"/>) unless the connection string sets its own maximum.
+    /// Npgsql's default of 100 a process lets two API replicas and the worker open 300 connections
+    /// against PostgreSQL's default <c>max_connections</c> of 100, and on a small server runs more
+    /// backends than it has cores: the SSE benchmark's median went from 83 to ≈ 10 ms with 8
+    /// (docs/benchmarks.md). Requests beyond the cap wait in the pool, in process.
+    /// </summary>
     public static string GetConnectionString(IConfiguration configuration)
     {
         var connectionString = configuration.GetConnectionString(ResourceNames.Database);
-        return string.IsNullOrWhiteSpace(connectionString)
-            ? throw new InvalidOperationException(
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
                 $"ConnectionStrings:{ResourceNames.Database} is not set. Under Aspire it is injected; " +
-                $"otherwise set ConnectionStrings__{ResourceNames.Database} (see README, 'Configuration').")
-            : connectionString;
+                $"otherwise set ConnectionStrings__{ResourceNames.Database} (see README, 'Configuration').");
+        }
+
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (s_maxPoolSizeKeywords.Any(given.ContainsKey))
+        {
+            return connectionString;
+        }
+
+        var maxPoolSize = configuration.GetValue("Database:MaxPoolSize", DefaultMaxPoolSize);
+        return maxPoolSize is >= 1 and <= 1024
+            ? new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPoolSize }.ConnectionString
+            : throw new InvalidOperationException($"Database:MaxPoolSize must be between 1 and 1024 (it is {maxPoolSize}).");
     }
 
     /// <summary>
