@@ -47,7 +47,8 @@ psql_db() {
     -U "$(sed -nE 's/.*Username=([^;]*).*/\1/p' <<<"$cs")" -d "$db" "$@"
 }
 
-# The Release API on 127.0.0.1:$API_PORT over $BENCH_CONN; its output goes to $API_LOG.
+# The Release API on 127.0.0.1:$API_PORT over $BENCH_CONN; its output goes to $API_LOG, at
+# API_LOG_LEVEL (default Warning).
 api_start() {
   local log=${API_LOG:-$RESULTS/api.log}
   # Another benchmark's API on the same port would answer the readiness check below for ours.
@@ -56,7 +57,7 @@ api_start() {
     return 1
   fi
   ConnectionStrings__storiesdb="$BENCH_CONN" Jwt__SigningKey="$BENCH_KEY" Redis__KeyPrefix="bench:$$:" \
-  ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default=Warning \
+  ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default="${API_LOG_LEVEL:-Warning}" \
     dotnet "$ROOT/Stories.Api/bin/Release/net10.0/Stories.Api.dll" >"$log" 2>&1 &
   API_PID=$!
   for _ in $(seq 1 60); do
