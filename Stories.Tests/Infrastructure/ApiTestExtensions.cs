@@ -52,7 +52,15 @@ public static class ApiTestExtensions
     public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
-        return JsonDocument.Parse(text).RootElement.Clone();
+        try
+        {
+            return JsonDocument.Parse(text).RootElement.Clone();
+        }
+        catch (JsonException exception)
+        {
+            throw new InvalidOperationException(
+                $"{(int)response.StatusCode} {response.RequestMessage?.RequestUri} answered no JSON ({response.Content.Headers.ContentType}, {response.Content.Headers.ContentLength} bytes): '{text}'", exception);
+        }
     }
 
     /// <summary>Asserts an RFC 9457 answer: the status, the media type, and the status and trace id in the body.</summary>

@@ -1,5 +1,7 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -13,10 +15,15 @@ namespace Stories.Api.Features.Feed;
 /// <summary>Generation counters read with the entries: an entry counts only if it was built under the current ones.</summary>
 public sealed record CacheStamp(long User, long Everyone);
 
-/// <summary>What one Redis round trip found; <see cref="Stamp"/> is null when the cache cannot be used now.</summary>
-public sealed record FeedCacheRead(CacheStamp? Stamp, IReadOnlyList<Guid>? Followees, StoryPage? FirstPage)
+/// <summary>
+/// What one Redis round trip found; <see cref="Stamp"/> is null when the cache cannot be used now.
+/// <see cref="FirstPageJson"/> is the cached first page exactly as it is answered (UTF-8 JSON), so a
+/// hit is written out without being parsed; the followee ids are parsed only when the page missed
+/// (<see cref="FeedCache.Followees"/>).
+/// </summary>
+public sealed record FeedCacheRead(CacheStamp? Stamp, RedisValue FolloweesEntry, ReadOnlyMemory<byte>? FirstPageJson)
 {
-    public static readonly FeedCacheRead Unavailable = new(null, null, null);
+    public static readonly FeedCacheRead Unavailable = new(null, RedisValue.Null, null);
 }
 
 /// <summary>
@@ -85,16 +92,27 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         }
 
         var stamp = new CacheStamp(ToLong(values[0]), ToLong(values[1]));
-        var followees = ParseFollowees(values[2], stamp);
-        Count(FolloweesName, followees is not null);
-        StoryPage? page = null;
+        ReadOnlyMemory<byte>? page = null;
         if (firstPageLimit is not null)
         {
-            page = ParsePage(values[3], stamp, now);
+            page = PageJson(values[3], stamp, now);
             Count(FeedName, page is not null);
         }
 
-        return new FeedCacheRead(stamp, followees, page);
+        return new FeedCacheRead(stamp, values[2], page);
+    }
+
+    /// <summary>The cached followee ids of a read, if they were built under its stamp; counted as a hit or a miss.</summary>
+    public IReadOnlyList<Guid>? Followees(FeedCacheRead read)
+    {
+        if (read.Stamp is not { } stamp)
+        {
+            return null;
+        }
+
+        var followees = ParseFollowees(read.FolloweesEntry, stamp);
+        Count(FolloweesName, followees is not null);
+        return followees;
     }
 
     public Task StoreFolloweesAsync(Guid userId, CacheStamp stamp, IReadOnlyList<Guid> followees) =>
@@ -103,14 +121,23 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
     /// <summary>
     /// Keeps the page until the feed TTL or the first expiry on it, whichever comes first, so no
     /// expired story is ever served from here. (The read checks the same instant by the injected clock.)
+    /// The entry is a header — <c>user generation|everyone generation|valid until (UTC ticks)|</c> —
+    /// followed by the page serialized with the API's own JSON options, i.e. the exact answer body.
     /// </summary>
     public Task StoreFirstPageAsync(Guid userId, int limit, CacheStamp stamp, StoryPage page, DateTimeOffset now)
     {
         var validUntil = page.Items.Select(item => item.ExpiresAt).Append(now + options.Value.FeedTtl).Min();
-        var entry = new FeedEntry(stamp.User, stamp.Everyone, validUntil, page);
-        return validUntil <= now
-            ? Task.CompletedTask
-            : SetAsync(FeedName, FeedKey(userId, limit), JsonSerializer.Serialize(entry, json.Value.SerializerOptions), validUntil - now);
+        if (validUntil <= now)
+        {
+            return Task.CompletedTask;
+        }
+
+        var header = Encoding.ASCII.GetBytes(FormattableString.Invariant($"{stamp.User}|{stamp.Everyone}|{validUntil.UtcTicks}|"));
+        var body = JsonSerializer.SerializeToUtf8Bytes(page, json.Value.SerializerOptions);
+        var entry = new byte[header.Length + body.Length];
+        header.CopyTo(entry, 0);
+        body.CopyTo(entry, header.Length);
+        return SetAsync(FeedName, FeedKey(userId, limit), entry, validUntil - now);
     }
 
     /// <summary>After the user's own new story, follow, unfollow or recorded view: their entries are stale.</summary>
@@ -163,7 +190,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         return true;
     }
 
-    private async Task SetAsync(string cache, string key, string value, TimeSpan ttl)
+    private async Task SetAsync(string cache, string key, RedisValue value, TimeSpan ttl)
     {
         try
         {
@@ -199,27 +226,44 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         return ids;
     }
 
-    private StoryPage? ParsePage(RedisValue value, CacheStamp stamp, DateTimeOffset now)
+    /// <summary>The page's JSON if the entry was built under the current stamp and is still valid; null otherwise.</summary>
+    private ReadOnlyMemory<byte>? PageJson(RedisValue value, CacheStamp stamp, DateTimeOffset now)
     {
         if (value.IsNull)
         {
             return null;
         }
 
-        FeedEntry? entry;
-        try
+        ReadOnlyMemory<byte> entry = (byte[])value!;
+        var rest = entry.Span;
+        if (!TryReadField(ref rest, out var userGeneration) || !TryReadField(ref rest, out var everyoneGeneration) || !TryReadField(ref rest, out var validUntilTicks)
+            || rest.IsEmpty || rest[0] != (byte)'{')
         {
-            entry = JsonSerializer.Deserialize<FeedEntry>((string)value!, json.Value.SerializerOptions);
-        }
-        catch (JsonException)
-        {
+            // An entry in another format (a replica of another version) is a miss, counted as an error.
             metrics.CacheError(FeedName, "read");
             return null;
         }
 
-        return entry is not null && entry.UserGeneration == stamp.User && entry.EveryoneGeneration == stamp.Everyone && entry.ValidUntil > now
-            ? entry.Page
-            : null;
+        if (userGeneration != stamp.User || everyoneGeneration != stamp.Everyone || validUntilTicks <= now.UtcTicks)
+        {
+            return null;
+        }
+
+        // Not folded into a conditional expression: there, null would become an empty ReadOnlyMemory (through its
+        // conversion from byte[]), i.e. a hit with an empty body.
+        return entry[(entry.Length - rest.Length)..];
+    }
+
+    /// <summary>Reads a decimal number and the <c>|</c> after it.</summary>
+    private static bool TryReadField(ref ReadOnlySpan<byte> rest, out long value)
+    {
+        if (!Utf8Parser.TryParse(rest, out value, out var consumed) || consumed >= rest.Length || rest[consumed] != (byte)'|')
+        {
+            return false;
+        }
+
+        rest = rest[(consumed + 1)..];
+        return true;
     }
 
     private void Count(string cache, bool hit)
@@ -240,7 +284,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
 
     private static string FolloweesKey(Guid userId) => $"cache:followees:{userId}";
 
-    private static string FeedKey(Guid userId, int limit) => $"cache:feed:{userId}:{limit}";
-
-    private sealed record FeedEntry(long UserGeneration, long EveryoneGeneration, DateTimeOffset ValidUntil, StoryPage Page);
+    // "v2": the entry format changed from one JSON document to a header and the answer body; replicas
+    // of either version, side by side during a rollout, never read each other's entries.
+    private static string FeedKey(Guid userId, int limit) => $"cache:feed:v2:{userId}:{limit}";
 }

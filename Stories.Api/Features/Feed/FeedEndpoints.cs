@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stories.Api.Auth;
 using Stories.Api.Features.Stories;
+using Stories.Api.Infrastructure.Http;
 using Stories.Api.Infrastructure.Paging;
 
 namespace Stories.Api.Features.Feed;
@@ -19,7 +20,7 @@ public static class FeedEndpoints
     /// only, newest first, keyset-paginated on (created_at, id). The first page may come from its
     /// Redis cache (see <see cref="FeedCache"/>); the others always come from PostgreSQL.
     /// </summary>
-    private static async Task<Results<Ok<StoryPage>, ValidationProblem>> GetFeedAsync(
+    private static async Task<Results<Ok<StoryPage>, Utf8JsonResult, ValidationProblem>> GetFeedAsync(
         int? limit, string? cursor, ClaimsPrincipal user, FeedQuery feed, CancellationToken cancellationToken)
     {
         if (Cursor.LimitError(limit) is { } limitError)
@@ -33,6 +34,7 @@ public static class FeedEndpoints
         }
 
         var after = cursor is null ? ((DateTimeOffset, Guid)?)null : (afterTime, afterId);
-        return TypedResults.Ok(await feed.GetPageAsync(user.GetUserId(), limit ?? Cursor.DefaultLimit, after, cancellationToken));
+        var answer = await feed.GetPageAsync(user.GetUserId(), limit ?? Cursor.DefaultLimit, after, cancellationToken);
+        return answer.Page is { } page ? TypedResults.Ok(page) : new Utf8JsonResult(answer.CachedJson);
     }
 }

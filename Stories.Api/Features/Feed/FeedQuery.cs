@@ -14,16 +14,16 @@ namespace Stories.Api.Features.Feed;
 /// </summary>
 public sealed class FeedQuery(StoriesDbContext db, StoryReader reader, FeedCache cache, TimeProvider time)
 {
-    public async Task<StoryPage> GetPageAsync(Guid callerId, int take, (DateTimeOffset Time, Guid Id)? after, CancellationToken cancellationToken)
+    public async Task<FeedAnswer> GetPageAsync(Guid callerId, int take, (DateTimeOffset Time, Guid Id)? after, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNowMicroseconds();
         var cached = await cache.ReadAsync(callerId, after is null ? take : null, now);
-        if (cached.FirstPage is { } hit)
+        if (cached.FirstPageJson is { } hit)
         {
-            return hit;
+            return new FeedAnswer(null, hit);
         }
 
-        var followees = cached.Followees;
+        var followees = cache.Followees(cached);
         if (followees is null && cached.Stamp is { } stamp)
         {
             followees = await db.Follows.AsNoTracking().Where(follow => follow.FollowerId == callerId).Select(follow => follow.FolloweeId).ToListAsync(cancellationToken);
@@ -46,6 +46,9 @@ public sealed class FeedQuery(StoriesDbContext db, StoryReader reader, FeedCache
             await cache.StoreFirstPageAsync(callerId, take, firstPageStamp, page, now);
         }
 
-        return page;
+        return new FeedAnswer(page, default);
     }
 }
+
+/// <summary>A feed page: built from the database (<see cref="Page"/>), or the cached first page's JSON as it is answered.</summary>
+public readonly record struct FeedAnswer(StoryPage? Page, ReadOnlyMemory<byte> CachedJson);
