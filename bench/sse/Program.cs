@@ -36,7 +36,8 @@ var stories = await Task.WhenAll(authors.Select(CreateStoryAsync));
 // with the API's signing key — /events does not look users up), five per user as the limit allows.
 var latency = new LatencyRecorder();
 var afterAnswer = new LatencyRecorder();
-var measured = authors.Select((author, index) => new MeasuredAuthor(author, stories[index], latency, afterAnswer)).ToArray();
+var fromPublish = new LatencyRecorder();
+var measured = authors.Select((author, index) => new MeasuredAuthor(author, stories[index], latency, afterAnswer, fromPublish)).ToArray();
 var fillers = options.Connections - measured.Length;
 Console.WriteLine($"connect: {measured.Length} measured + {fillers} idle SSE connections");
 var connectWatch = Stopwatch.StartNew();
@@ -81,6 +82,7 @@ var sent = 0;
 var postErrors = 0;
 var peakRss = idleRss;
 var cpuBefore = CpuSeconds(options.ApiPid);
+var gcBefore = await GcTotalsAsync();
 var loadWatch = Stopwatch.StartNew();
 var inFlight = new List<Task>();
 var next = 0;
@@ -119,6 +121,7 @@ while (loadWatch.Elapsed < options.Duration && !stop.IsCancellationRequested)
 await Task.WhenAll(inFlight);
 var loadSeconds = loadWatch.Elapsed.TotalSeconds;
 var cpuDuringLoad = CpuSeconds(options.ApiPid) - cpuBefore;
+var gcAfter = await GcTotalsAsync();
 var settle = Stopwatch.StartNew();
 while (latency.Count < sent - postErrors && settle.Elapsed < TimeSpan.FromSeconds(5))
 {
@@ -131,20 +134,26 @@ Console.WriteLine($"connections held:   {opened} ({failedToOpen} refused, {ended
 Console.WriteLine($"connect time:       {connectWatch.Elapsed.TotalSeconds:F1} s");
 Console.WriteLine($"api rss:            {Format(idleRss)} MB idle, {Format(peakRss)} MB peak under load");
 Console.WriteLine($"api cpu:            {(cpuDuringLoad is { } cpu ? $"{cpu / loadSeconds * 100:F0} % of one core, {cpu * 1000 / Math.Max(sent, 1):F2} ms per event (request included)" : "n/a")}");
+Console.WriteLine($"api gc:             {(gcBefore is { } gc0 && gcAfter is { } gc1
+    ? $"{gc1.Gen0 - gc0.Gen0} gen0, {gc1.Gen1 - gc0.Gen1} gen1, {gc1.Gen2 - gc0.Gen2} gen2 collections; {(gc1.PauseSeconds - gc0.PauseSeconds) * 1000:F0} ms paused ({(gc1.PauseSeconds - gc0.PauseSeconds) / loadSeconds * 100:F1} % of the load's time)"
+    : "n/a (no dotnet_gc_* on /metrics)")}");
 Console.WriteLine($"events:             {sent} raised at {options.Rate}/s, {postErrors} request errors, {latency.Count} received, {sent - postErrors - latency.Count} missing");
+Console.WriteLine($"publish → receive:  p50 {fromPublish.Percentile(50):F1}  p90 {fromPublish.Percentile(90):F1}  p99 {fromPublish.Percentile(99):F1}  max {fromPublish.Percentile(100):F1}  ({fromPublish.Count} events)");
+Console.WriteLine("  (the event's id is Redis's clock in ms × 1,000 when the append script published it; received − that, same machine clock, ms-truncated: ≤ 1 ms high)");
 Console.WriteLine($"latency (ms):       p50 {latency.Percentile(50):F1}  p90 {latency.Percentile(90):F1}  p99 {latency.Percentile(99):F1}  max {latency.Percentile(100):F1}");
 Console.WriteLine("  (from sending POST /stories/{id}/reactions to reading its story.reacted on the author's stream: an upper bound)");
 Console.WriteLine($"after the answer:   p50 {afterAnswer.Percentile(50):F1}  p90 {afterAnswer.Percentile(90):F1}  p99 {afterAnswer.Percentile(99):F1}  max {afterAnswer.Percentile(100):F1}");
 Console.WriteLine("  (from reading the reaction's 201 to reading its event, 0 when the event came first: a lower bound)");
-Console.WriteLine($"server delivery:    {await ServerDeliveryAsync()}");
-Console.WriteLine("  (the API's event_delivery_latency_seconds histogram over the run: raise → written to the stream)");
+Console.WriteLine($"server delivery:    {await ServerDeliveryAsync("sse")}");
+
+Console.WriteLine("  (the API's event_delivery_latency_seconds histogram over the run: from the event reaching the replica — off the channel, or raised there while the subscription is down — to written on the stream)");
 await stop.CancelAsync();
 foreach (var author in measured)
 {
     author.Dispose();
 }
 
-return latency.Count > 0 && latency.Percentile(99) <= 100 ? 0 : 1;
+return fromPublish.Count > 0 && fromPublish.Percentile(99) <= 100 ? 0 : 1;
 
 async Task<User> SignUpAsync()
 {
@@ -230,7 +239,7 @@ string MintToken(Guid userId)
 static Guid SyntheticUser(int index) => new(index, 0xbe, 0x4c, 0, 0, 0, 0, 0, 0, 0, 0);
 
 // Percentiles from the API's own histogram, as the upper bound of the bucket they fall in.
-async Task<string> ServerDeliveryAsync()
+async Task<string> ServerDeliveryAsync(string transport)
 {
     string text;
     try
@@ -245,7 +254,7 @@ async Task<string> ServerDeliveryAsync()
     var buckets = new SortedDictionary<double, double>();
     foreach (var line in text.Split('\n'))
     {
-        if (!line.StartsWith("event_delivery_latency_seconds_bucket{", StringComparison.Ordinal))
+        if (!line.StartsWith("event_delivery_latency_seconds_bucket{", StringComparison.Ordinal) || !line.Contains($"transport=\"{transport}\"", StringComparison.Ordinal))
         {
             continue;
         }
@@ -267,6 +276,30 @@ async Task<string> ServerDeliveryAsync()
             ? "> largest bucket"
             : $"≤ {bound * 1000:F1}";
     return $"p50 {At(50)}  p90 {At(90)}  p99 {At(99)} ms  ({total:F0} deliveries)";
+}
+
+// The runtime's GC counters from the API's /metrics (the System.Runtime meter): collections per generation, total pause time.
+async Task<GcTotals?> GcTotalsAsync()
+{
+    string text;
+    try
+    {
+        text = await http.GetStringAsync("/metrics");
+    }
+    catch (HttpRequestException)
+    {
+        return null;
+    }
+
+    double Sum(string prefix) => text.Split('\n').Where(line => line.StartsWith(prefix, StringComparison.Ordinal))
+        .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    return text.Contains("dotnet_gc_pause_time_seconds_total", StringComparison.Ordinal)
+        ? new GcTotals(
+            Sum("dotnet_gc_collections_total{gc_heap_generation=\"gen0\"}"),
+            Sum("dotnet_gc_collections_total{gc_heap_generation=\"gen1\"}"),
+            Sum("dotnet_gc_collections_total{gc_heap_generation=\"gen2\"}"),
+            Sum("dotnet_gc_pause_time_seconds_total"))
+        : null;
 }
 
 // utime + stime of the process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s).
@@ -297,6 +330,8 @@ static string Format(double? megabytes) => megabytes is { } value ? value.ToStri
 
 internal sealed record User(Guid Id, string Token);
 
+internal sealed record GcTotals(double Gen0, double Gen1, double Gen2, double PauseSeconds);
+
 /// <summary>
 /// An author whose stream is timed. Reactions to their story go out one at a time (so the API raises
 /// their events in sending order), each stamped when sent and when answered, and matched first-in
@@ -304,8 +339,10 @@ internal sealed record User(Guid Id, string Token);
 /// two stamps, so received − sent is an upper bound of publish-to-receive and received − answered
 /// (0 when the event came first) a lower bound.
 /// </summary>
-internal sealed class MeasuredAuthor(User user, Guid storyId, LatencyRecorder fromSent, LatencyRecorder fromAnswered) : IDisposable
+internal sealed class MeasuredAuthor(User user, Guid storyId, LatencyRecorder fromSent, LatencyRecorder fromAnswered, LatencyRecorder fromPublish) : IDisposable
 {
+    private bool _reactedIdNext;
+
     private readonly SemaphoreSlim _oneAtATime = new(1);
     private readonly LinkedList<Attempt> _awaitingEvent = new();
     private readonly Lock _lock = new();
@@ -349,10 +386,22 @@ internal sealed class MeasuredAuthor(User user, Guid storyId, LatencyRecorder fr
 
     public void OnLine(string line)
     {
+        // "event:" comes first, then "id:": the id of a story.reacted is its publish time (see EventLog).
+        if (_reactedIdNext && line.StartsWith("id: ", StringComparison.Ordinal))
+        {
+            _reactedIdNext = false;
+            var receivedMs = (DateTimeOffset.UtcNow.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / (double)TimeSpan.TicksPerMillisecond;
+            var publishedMs = long.Parse(line.AsSpan(4), CultureInfo.InvariantCulture) / 1000;
+            fromPublish.Record(TimeSpan.FromMilliseconds(Math.Max(0, receivedMs - publishedMs)));
+            return;
+        }
+
         if (!line.StartsWith("event: story.reacted", StringComparison.Ordinal))
         {
             return;
         }
+
+        _reactedIdNext = true;
 
         var now = Stopwatch.GetTimestamp();
         lock (_lock)

@@ -6,23 +6,21 @@ namespace Stories.Api.Features.Events;
 
 /// <summary>
 /// Raises an event for one user: logged in Redis for replay and published to every replica in one
-/// script, then handed straight to the user's streams on this replica. The Redis subscriber skips
-/// messages this replica sent (<see cref="Origin"/>), so local streams get each event exactly once
-/// whether Redis works or not.
+/// script. This replica's streams get it from the channel like every other replica's (see
+/// <see cref="EventRelay"/>, which keeps a user's events in id order); only while the relay's
+/// subscription is not live, or Redis did not take the event, are they handed the event directly.
 /// </summary>
 /// <remarks>
 /// Publishing never throws and never waits on Redis longer than <see cref="EventsOptions.RedisTimeout"/>:
 /// the view or reaction it reports is already committed, and answering 5xx would only make clients
 /// retry a write that succeeded. Without Redis the event still reaches this replica's streams, under
 /// an id from <see cref="EventHub.NextLocalId"/>; other replicas and replay never see it (the gap,
-/// counted as <c>event_bus_failures{operation=publish}</c>).
+/// counted as <c>event_bus_failures{operation=publish}</c>). A stream skips an id it has just written,
+/// so an event that arrives both ways while the subscription comes back is written once.
 /// </remarks>
 public sealed partial class EventBus(
-    EventLog log, EventHub hub, EventMetrics metrics, IOptions<JsonOptions> json, TimeProvider time, ILogger<EventBus> logger)
+    EventLog log, EventHub hub, EventRelay relay, EventMetrics metrics, IOptions<JsonOptions> json, TimeProvider time, ILogger<EventBus> logger)
 {
-    /// <summary>This replica's name on the channel; one per process (per host, in tests).</summary>
-    public string Origin { get; } = Guid.NewGuid().ToString("N");
-
     public async Task PublishAsync<TPayload>(Guid recipientId, string type, TPayload payload)
     {
         var raisedAt = time.GetTimestamp();
@@ -33,7 +31,7 @@ public sealed partial class EventBus(
             bool reachedRedis;
             try
             {
-                id = await log.AppendAsync(recipientId, type, payloadJson, Origin);
+                id = await log.AppendAsync(recipientId, type, payloadJson, relay.Origin);
                 reachedRedis = true;
             }
             catch (EventBusUnavailableException)
@@ -42,7 +40,11 @@ public sealed partial class EventBus(
                 reachedRedis = false;
             }
 
-            hub.Deliver(recipientId, new EventFrame(id, type, payloadJson) { RaisedAt = raisedAt });
+            if (!reachedRedis || !relay.IsLive)
+            {
+                hub.Deliver(recipientId, new EventFrame(id, type, payloadJson) { RaisedAt = raisedAt });
+            }
+
             metrics.Published(reachedRedis);
         }
         catch (Exception exception)

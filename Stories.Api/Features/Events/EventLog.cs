@@ -85,6 +85,10 @@ public sealed class EventLog(EventRedis redis, IOptions<EventsOptions> options)
                 : new Replay([], EventFrame.Reset(entries.LastOrDefault()?.Id));
         });
 
+    /// <summary>A message as the append script publishes it: <c>origin|user|id|type|payload</c>.</summary>
+    public static string FormatMessage(string origin, Guid userId, long id, string type, string payloadJson) =>
+        string.Create(CultureInfo.InvariantCulture, $"{origin}|{userId:N}|{id}|{type}|{payloadJson}");
+
     /// <summary>
     /// Reads a channel message, <c>{origin}|{user}|{id}|{type}|{payload}</c>. The payload is JSON and
     /// may hold <c>|</c>, so it is everything after the fourth separator. <paramref name="receivedAt"/>

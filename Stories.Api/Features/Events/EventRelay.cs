@@ -1,62 +1,122 @@
 using StackExchange.Redis;
+using Stories.Api.Infrastructure.Redis;
 
 namespace Stories.Api.Features.Events;
 
 /// <summary>
-/// The replica's one subscription to the events channel: messages from other replicas go to the
-/// hub, which hands each to the recipient's streams here (if any). One channel for all users keeps
-/// Redis at one subscription per replica, whatever the number of users; the price is that every
-/// replica parses every event's header, which is cheap next to holding a subscription per user.
+/// The replica's one subscription to the events channel, on a Redis connection of its own that keeps
+/// messages in channel order. Every event logged in Redis reaches this replica's streams through it —
+/// the ones raised here included — so a user's streams get their events in id order: the append script
+/// assigns the id and publishes in one step, Redis runs scripts one at a time, and this connection hands
+/// messages over one by one, in the order they came. One channel for all users keeps Redis at one
+/// subscription per replica, whatever the number of users; the price is that every replica parses
+/// every event's header, which is cheap next to holding a subscription per user.
 /// </summary>
 /// <remarks>
-/// SE.Redis keeps the subscription across outages: it resubscribes when it reconnects, and a
-/// subscription made while Redis was down at startup is sent once Redis arrives (both proven by
-/// RedisOutageTests). While the subscription is down, events raised on other replicas do not reach
-/// this one (they stay replayable from the log); the interruption is logged when it starts and ends
-/// and counted as <c>event_bus_failures{operation=subscription}</c>.
+/// <para>
+/// The subscription is <see cref="IsLive"/> once a probe this replica published on the channel came
+/// back: from then on, nothing published is missed. Until then — at startup, and from the moment the
+/// connection fails until a probe returns after SE.Redis resubscribed — <see cref="EventBus"/> hands
+/// events raised here to the local streams itself, and events from other replicas do not arrive (they
+/// stay replayable from the log). The interruption is logged when it starts and ends and counted as
+/// <c>event_bus_failures{operation=subscription}</c>.
+/// </para>
+/// <para>
+/// Replies to commands, on the process's main connection, complete in any order on the thread pool
+/// (<see cref="RedisSetup.Connect"/>); this connection is the only one that pays for ordering, and its
+/// handler only parses a header and queues the frame.
+/// </para>
 /// </remarks>
-public sealed partial class EventRelay(EventLog log, EventHub hub, EventBus bus, EventRedis redis, EventMetrics metrics, TimeProvider time, ILogger<EventRelay> logger)
-    : IHostedService
+public sealed partial class EventRelay(
+    EventLog log, EventHub hub, RedisStore redis, IConfiguration configuration, EventMetrics metrics, TimeProvider time, ILogger<EventRelay> logger)
+    : IHostedService, IDisposable
 {
+    /// <summary>The probe's type; sent for <see cref="Guid.Empty"/>, who has no streams, so replicas that do not know it deliver it to nobody.</summary>
+    public const string ProbeType = "relay.probe";
+
     private static readonly TimeSpan s_subscribeTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_probeInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly Lock _outageLock = new();
-    private ISubscriber? _subscriber;
+    private readonly CancellationTokenSource _stopping = new();
+    private ConnectionMultiplexer? _connection;
+    private Task _probing = Task.CompletedTask;
     private DateTimeOffset? _interruptedSince;
+    private volatile bool _live;
+
+    /// <summary>This replica's name on the channel; one per process (per host, in tests).</summary>
+    public string Origin { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>True while every message published on the channel reaches this replica, in order.</summary>
+    public bool IsLive => _live;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var connection = redis.Store.Connection;
-        _subscriber = connection.GetSubscriber();
-        connection.ConnectionFailed += OnConnectionFailed;
-        connection.ConnectionRestored += OnConnectionRestored;
+        _connection = RedisSetup.Connect(RedisSetup.ConnectionString(configuration), preserveAsyncOrder: true);
+        _connection.ConnectionFailed += OnConnectionFailed;
         try
         {
             // Without Redis this registers the handler and returns; the multiplexer subscribes on connect.
             // The wait is bounded because SE.Redis 1.x never times out an async call to a hung server.
-            await _subscriber.SubscribeAsync(log.Channel, OnMessage).WaitAsync(s_subscribeTimeout, cancellationToken);
+            await _connection.GetSubscriber().SubscribeAsync(log.Channel, OnMessage).WaitAsync(s_subscribeTimeout, cancellationToken);
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
             LogSubscribeFailed(logger, exception);
         }
+
+        _probing = ProbeWhileInterruptedAsync(_stopping.Token);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var connection = redis.Store.Connection;
-        connection.ConnectionFailed -= OnConnectionFailed;
-        connection.ConnectionRestored -= OnConnectionRestored;
-        if (_subscriber is not null && connection.IsConnected)
+        await _stopping.CancelAsync();
+        await _probing;
+        if (_connection is { IsConnected: true } connection)
         {
             try
             {
-                await _subscriber.UnsubscribeAsync(log.Channel, OnMessage).WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+                await connection.GetSubscriber().UnsubscribeAsync(log.Channel, OnMessage).WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
             }
             catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
             {
                 // Stopping anyway; Redis drops the subscription with the connection.
             }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_connection is { } connection)
+        {
+            connection.ConnectionFailed -= OnConnectionFailed;
+            connection.Dispose();
+        }
+
+        _stopping.Dispose();
+    }
+
+    /// <summary>While the subscription is not known to be live, publishes a probe on the channel every 250 ms; its return makes it live.</summary>
+    private async Task ProbeWhileInterruptedAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            if (!_live && redis.Connection.IsConnected)
+            {
+                try
+                {
+                    // On the main connection, not through the prefixed database view: the channel name is prefixed already.
+                    await redis.Connection.GetSubscriber().PublishAsync(log.Channel, EventLog.FormatMessage(Origin, Guid.Empty, 0, ProbeType, "{}"))
+                        .WaitAsync(s_subscribeTimeout, stopping);
+                }
+                catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
+                {
+                    // Redis is away (the next round tries again), or the replica is stopping.
+                }
+            }
+
+            // Real time, not the injected clock: this paces network retries, and tests move the clock.
+            await Task.Delay(s_probeInterval, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -68,10 +128,17 @@ public sealed partial class EventRelay(EventLog log, EventHub hub, EventBus bus,
             return;
         }
 
-        if (origin != bus.Origin)
+        if (frame.Type == ProbeType)
         {
-            hub.Deliver(userId, frame);
+            if (origin == Origin && !_live)
+            {
+                Resumed();
+            }
+
+            return;
         }
+
+        hub.Deliver(userId, frame);
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs args)
@@ -83,6 +150,7 @@ public sealed partial class EventRelay(EventLog log, EventHub hub, EventBus bus,
 
         lock (_outageLock)
         {
+            _live = false;
             if (_interruptedSince is not null)
             {
                 return;
@@ -95,16 +163,12 @@ public sealed partial class EventRelay(EventLog log, EventHub hub, EventBus bus,
         LogInterrupted(logger, args.FailureType, args.Exception);
     }
 
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs args)
+    private void Resumed()
     {
-        if (args.ConnectionType != ConnectionType.Subscription)
-        {
-            return;
-        }
-
         DateTimeOffset? since;
         lock (_outageLock)
         {
+            _live = true;
             since = _interruptedSince;
             _interruptedSince = null;
         }

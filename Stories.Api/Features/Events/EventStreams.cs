@@ -74,6 +74,7 @@ public sealed partial class EventStreams(
         {
             await sink.StartAsync(cancellationToken);
             var skipUpTo = await ReplayAsync(connection, lastEventId, sink, cancellationToken);
+            long? lastWritten = null;
             await foreach (var frame in connection.Frames.ReadAllAsync(cancellationToken))
             {
                 if (frame.IsHeartbeat)
@@ -90,13 +91,15 @@ public sealed partial class EventStreams(
                     continue;
                 }
 
-                // Already sent by the replay: it read the log after this stream joined the hub.
-                if (frame.Id <= skipUpTo)
+                // Already sent by the replay (it read the log after this stream joined the hub), or just now:
+                // an event raised here can arrive from the bus and from the channel while the subscription comes back.
+                if (frame.Id <= skipUpTo || frame.Id == lastWritten)
                 {
                     continue;
                 }
 
                 await sink.WriteAsync(frame, cancellationToken);
+                lastWritten = frame.Id;
                 metrics.Delivered(connection.Transport, frame.RaisedAt == 0 ? null : time.GetElapsedTime(frame.RaisedAt));
             }
         }

@@ -25,7 +25,8 @@ public static class EventsSetup
         services.AddSingleton<StreamSlots>();
         services.AddSingleton<EventStreams>();
         services.AddSingleton<EventTickets>();
-        services.AddHostedService<EventRelay>();
+        services.AddSingleton<EventRelay>();
+        services.AddHostedService(services => services.GetRequiredService<EventRelay>());
 
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, EventTicketAuthenticationHandler>(EventTicketAuthenticationHandler.SchemeName, configureOptions: null);

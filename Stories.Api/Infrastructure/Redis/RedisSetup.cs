@@ -32,6 +32,37 @@ public sealed class RedisStore(IConnectionMultiplexer connection, IOptions<Redis
 
 public static class RedisSetup
 {
+    /// <summary><c>ConnectionStrings:cache</c>, required.</summary>
+    public static string ConnectionString(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ResourceNames.Cache);
+        return string.IsNullOrWhiteSpace(connectionString)
+            ? throw new InvalidOperationException(
+                $"ConnectionStrings:{ResourceNames.Cache} is not set. Under Aspire it is injected; otherwise set ConnectionStrings__{ResourceNames.Cache}.")
+            : connectionString;
+    }
+
+    /// <summary>
+    /// A multiplexer for <paramref name="connectionString"/>. <paramref name="preserveAsyncOrder"/>: SE.Redis
+    /// 1.x then completes every reply and pub/sub message on one worker, in order, running the awaiting
+    /// code right there — one slow continuation holds up every other reply of the process, and under load
+    /// that worker became the queue (event appends waited up to 250 ms for a Redis that answered in
+    /// microseconds; docs/benchmarks.md, issue 5). Commands need no order, so the process's main
+    /// connection completes replies on the thread pool in any order; only the event relay's subscription
+    /// keeps the order (<see cref="Features.Events.EventRelay"/>).
+    /// </summary>
+    public static ConnectionMultiplexer Connect(string connectionString, bool preserveAsyncOrder)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 2000;
+        options.SyncTimeout = 1000;
+        options.ConnectRetry = 1;
+        var connection = ConnectionMultiplexer.Connect(options);
+        connection.PreserveAsyncOrder = preserveAsyncOrder;
+        return connection;
+    }
+
     /// <summary>
     /// Connects to <c>ConnectionStrings:cache</c> (Aspire's format, <c>host:port,password=…</c>) once, at
     /// startup, with <c>abortConnect=false</c>: the process starts without Redis and the multiplexer
@@ -41,21 +72,7 @@ public static class RedisSetup
     {
         builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName);
         builder.Services.AddSingleton<IConnectionMultiplexer>(services =>
-        {
-            var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString(ResourceNames.Cache);
-            if (string.IsNullOrWhiteSpace(connectionString))
-            {
-                throw new InvalidOperationException(
-                    $"ConnectionStrings:{ResourceNames.Cache} is not set. Under Aspire it is injected; otherwise set ConnectionStrings__{ResourceNames.Cache}.");
-            }
-
-            var options = ConfigurationOptions.Parse(connectionString);
-            options.AbortOnConnectFail = false;
-            options.ConnectTimeout = 2000;
-            options.SyncTimeout = 1000;
-            options.ConnectRetry = 1;
-            return ConnectionMultiplexer.Connect(options);
-        });
+            Connect(ConnectionString(services.GetRequiredService<IConfiguration>()), preserveAsyncOrder: false));
         builder.Services.AddSingleton<RedisStore>();
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
         return builder;

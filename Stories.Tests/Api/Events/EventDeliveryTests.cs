@@ -57,6 +57,39 @@ public sealed class EventDeliveryTests(EventsApiFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task ConcurrentReactionsReachTheStreamInIdOrderEachOnce()
+    {
+        const int Reactions = 20;
+        var author = await factory.SignUpAsync();
+        var fans = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => factory.SignUpAsync()));
+        using var authorClient = factory.CreateClientFor(author);
+        var fanClients = fans.Select(factory.CreateClientFor).ToArray();
+        var storyId = await authorClient.CreateStoryIdAsync("everyone at once");
+        await using var stream = await SseClient.OpenAsync(authorClient);
+
+        await Task.WhenAll(Enumerable.Range(0, Reactions).Select(i => fanClients[i % fanClients.Length].ReactAsync(storyId, "🔥")));
+        var ids = new List<long>();
+        for (var i = 0; i < Reactions; i++)
+        {
+            var received = await stream.NextEventAsync();
+            Assert.Equal("story.reacted", received.Type);
+            ids.Add(long.Parse(received.Id!, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        await fanClients[0].ReactAsync(storyId, "❤️");
+        var next = await stream.NextEventAsync();
+
+        Assert.Equal(ids.Order(), ids);
+        Assert.Equal(Reactions, ids.Distinct().Count());
+        Assert.Equal("❤️", next.Payload.GetProperty("emoji").GetString());
+        Assert.True(long.Parse(next.Id!, System.Globalization.CultureInfo.InvariantCulture) > ids[^1]);
+        foreach (var client in fanClients)
+        {
+            client.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task LiveDeliveriesAreTimedInTheLatencyHistogramAndReplayedOnesAreNot()
     {
         using var latency = new MetricRecorder(factory, "event_delivery_latency_seconds");
