@@ -127,11 +127,13 @@ public sealed partial class MediaStorage : IDisposable
             Protocol = _publicProtocol,
         });
 
-    public void Dispose()
-    {
-        _presigner.Dispose();
-        _provisioning.Dispose();
-    }
+    /// <remarks>
+    /// The provisioning semaphore is left to the garbage collector: the host disposes this while the
+    /// bucket provisioner may still be inside <see cref="EnsureBucketAsync"/> (a start that failed, e.g.
+    /// Kestrel could not bind), whose <c>Release</c> must not then throw. A SemaphoreSlim whose wait handle
+    /// was never asked for holds nothing that needs disposing.
+    /// </remarks>
+    public void Dispose() => _presigner.Dispose();
 
     /// <summary>
     /// True for what says "storage cannot serve us now": no connection, a timeout, or an error status

@@ -17,11 +17,14 @@ public static class TestStorage
     public static string ConnectionStringVia(Uri endpoint) =>
         $"Endpoint={endpoint.GetLeftPart(UriPartial.Authority)};AccessKey={Connection.AccessKey};SecretKey={Connection.SecretKey}";
 
-    public static AmazonS3Client CreateClient() =>
+    public static AmazonS3Client CreateClient() => CreateClient(Connection.Endpoint);
+
+    /// <summary>A client with the API's credentials for the S3 server reached through <paramref name="endpoint"/>.</summary>
+    public static AmazonS3Client CreateClient(Uri endpoint) =>
         new(new BasicAWSCredentials(Connection.AccessKey, Connection.SecretKey), new AmazonS3Config
         {
-            ServiceURL = Connection.Endpoint.GetLeftPart(UriPartial.Authority),
-            UseHttp = Connection.Endpoint.Scheme == Uri.UriSchemeHttp,
+            ServiceURL = endpoint.GetLeftPart(UriPartial.Authority),
+            UseHttp = endpoint.Scheme == Uri.UriSchemeHttp,
             ForcePathStyle = true,
             AuthenticationRegion = "us-east-1",
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
