@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make soak: the mixed profile (bench/mixed.lua: 70 % feed, 15 % view, 10 % react, 5 % create) for
+# make soak: the mixed profile (bench/wrk/mixed.lua, as in bench/throughput.sh: 70 % feed, 15 % view,
+# 10 % react, 5 % create, at random) for
 # a long while against one Release API, with Redis and PostgreSQL stopped and started again in turn
 # every few minutes. Afterwards it checks that no 5xx came outside an outage, that no write was lost
 # (every story answered 201 is in PostgreSQL, looked up by id), and writes down the API's memory
@@ -17,6 +18,7 @@
 #   SOAK_WARMUP          load before the starting RSS is taken (keep it < RESTART_EVERY) 30s
 #   SOAK_RSS_EVERY       RSS sampling interval                                          30s
 #   SOAK_USERS           users, each following all the others                           8
+#   SOAK_STORIES         public stories the users view and react to (by another user)   20
 #   CONNECTIONS, THREADS wrk connections and threads                                    16, 2
 #   API_PORT             where the API listens                                          5090
 #
@@ -51,6 +53,7 @@ grace=$(seconds "${SOAK_GRACE:-15s}")
 warmup=$(seconds "${SOAK_WARMUP:-30s}")
 rss_every=$(seconds "${SOAK_RSS_EVERY:-30s}")
 users=${SOAK_USERS:-8}
+target_stories=${SOAK_STORIES:-20}
 connections=${CONNECTIONS:-16}
 threads=${THREADS:-2}
 ((restart_every > outage + grace)) || die "SOAK_RESTART_EVERY must be longer than SOAK_OUTAGE + SOAK_GRACE"
@@ -68,8 +71,10 @@ API_LOG="$run/api.log"
 command -v wrk >/dev/null || { log "installing wrk…"; apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; } >/dev/null; }
 
 background=()
+work=$(mktemp -d)
 cleanup() {
   local pid
+  rm -rf "$work"
   for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done
   api_stop
   # The servers' own logs explain a slow stop or start; their state directory goes with them.
@@ -96,25 +101,31 @@ export Jwt__Lifetime=7.00:00:00
 api_start
 api="http://127.0.0.1:$API_PORT"
 
-log "seeding $users users who all follow each other, one story each"
+log "seeding $users users who all follow each other, and $target_stories public stories by another user"
 json_field() { sed -nE "s/.*\"$1\":\"([^\"]+)\".*/\1/p"; }
-tokens=() user_ids=() stories=()
+signup() { curl -fsS -X POST "$api/signup" -H 'Content-Type: application/json' -d "{\"email\":\"$1@example.com\",\"password\":\"soak test password\"}"; }
+# The profile's inputs (bench/wrk/common.lua): the callers' tokens, and stories none of them wrote
+# (a reaction to one's own story is a 403). Tokens stay out of the results folder.
+export TOKENS_FILE="$work/tokens.txt" STORIES_FILE="$work/stories.txt"
+user_ids=()
 for i in $(seq 1 "$users"); do
-  answer=$(curl -fsS -X POST "$api/signup" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"soak-$i@example.com\",\"password\":\"soak test password\"}")
-  tokens+=("$(json_field token <<<"$answer")")
+  answer=$(signup "soak-$i")
+  json_field token <<<"$answer" >>"$TOKENS_FILE"
   user_ids+=("$(json_field user_id <<<"$answer")")
 done
+mapfile -t tokens <"$TOKENS_FILE"
 for i in "${!tokens[@]}"; do
   for j in "${!user_ids[@]}"; do
     [ "$i" = "$j" ] || curl -fsS -o /dev/null -X POST "$api/follow/${user_ids[$j]}" -H "Authorization: Bearer ${tokens[$i]}"
   done
-  answer=$(curl -fsS -X POST "$api/stories" -H "Authorization: Bearer ${tokens[$i]}" -H 'Content-Type: application/json' \
-    -d '{"text":"soak seed story","visibility":"public"}')
-  story=$(sed -nE 's/^\{"id":"([^"]+)".*/\1/p' <<<"$answer")
-  stories+=("$story:${user_ids[$i]}")
-  echo "$story" >>"$run/created-seed.txt"
 done
+author=$(json_field token <<<"$(signup soak-author)")
+for _ in $(seq 1 "$target_stories"); do
+  answer=$(curl -fsS -X POST "$api/stories" -H "Authorization: Bearer $author" -H 'Content-Type: application/json' \
+    -d '{"text":"soak story","visibility":"public"}')
+  sed -nE 's/^\{"id":"([^"]+)".*/\1/p' <<<"$answer" >>"$STORIES_FILE"
+done
+cp "$STORIES_FILE" "$run/created-seed.txt"
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$API_PID/status" 2>/dev/null || echo 0; }
 idle_rss=$(rss_kb)
@@ -150,15 +161,15 @@ rss_samples() {
 
 : >"$run/outages.tsv"
 : >"$run/rss.tsv"
-log "load for ${duration}s: wrk -t$threads -c$connections -s bench/mixed.lua, an outage every ${restart_every}s"
+log "load for ${duration}s: wrk -t$threads -c$connections -s bench/wrk/mixed.lua, an outage every ${restart_every}s"
 load_start=$(date +%s)
 outages &
 background+=($!)
 rss_samples &
 background+=($!)
 wrk_status=0
-MIXED_OUT_DIR="$run" MIXED_TOKENS="${tokens[*]}" MIXED_USER_IDS="${user_ids[*]}" MIXED_STORY_IDS="${stories[*]}" \
-  wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s --latency -s bench/mixed.lua "$api" >"$run/wrk.txt" 2>&1 || wrk_status=$?
+RECORD_DIR="$run" WRK_THREADS="$threads" \
+  wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 10s --latency -s bench/wrk/mixed.lua "$api" >"$run/wrk.txt" 2>&1 || wrk_status=$?
 load_end=$(date +%s)
 for pid in "${background[@]}"; do kill "$pid" 2>/dev/null || true; done
 background=()
@@ -228,7 +239,7 @@ verdict=PASS
   echo "Command: \`SOAK_DURATION=${duration}s SOAK_RESTART_EVERY=${restart_every}s SOAK_OUTAGE=${outage}s SOAK_GRACE=${grace}s SOAK_WARMUP=${warmup}s SOAK_RSS_EVERY=${rss_every}s SOAK_USERS=$users CONNECTIONS=$connections THREADS=$threads bench/soak.sh\`"
   echo
   echo "One Release API process on 127.0.0.1:$API_PORT; its own PostgreSQL, Redis and Ceph RGW ($(scripts/services.sh status | awk '{printf "%s%s :%s", sep, $1, $NF; sep=", "}')); $users users who all follow each other;"
-  echo "the mixed profile of \`bench/mixed.lua\` (70 % \`GET /feed\`, 15 % view, 10 % react, 5 % create) from wrk."
+  echo "the mixed profile of \`bench/wrk/mixed.lua\` (at random 70 % \`GET /feed\`, 15 % view, 10 % react, 5 % create, views and reactions on $target_stories public stories by another user) from wrk."
   echo "A 5xx counts as inside an outage from the second its stop was requested until $grace s after the service was back."
   echo
   echo "**$verdict** — 5xx outside outages: $outside; lost writes: $missing of $answered; API alive at the end: $api_alive."
@@ -255,16 +266,16 @@ verdict=PASS
   echo "## Answers"
   echo
   echo '```'
-  grep -E '^(mixed|status_|socket_errors)' "$run/wrk.txt" || cat "$run/wrk.txt"
+  grep -E '^(RESULT|Requests/sec|  Latency )' "$run/wrk.txt" || cat "$run/wrk.txt"
   echo '```'
   echo
   echo "| status | answers |"
   echo "|---|---|"
-  sed -nE 's/^status_([0-9]+)=([0-9]+)$/| \1 | \2 |/p' "$run/wrk.txt"
+  sed -nE 's/^RESULT .*statuses=([^ ]*).*/\1/p' "$run/wrk.txt" | tr ',' '\n' | awk -F: 'NF == 2 { printf "| %s | %s |\n", $1, $2 }'
   echo
   echo "## Writes"
   echo
-  echo "Stories answered 201: $answered (the $users seed stories included); found in PostgreSQL by id: $((answered - missing)); missing: **$missing**."
+  echo "Stories answered 201: $answered (the $target_stories seed stories included); found in PostgreSQL by id: $((answered - missing)); missing: **$missing**."
   echo "Stories in PostgreSQL: $stored; stored but never answered 201: $((stored - answered + missing))${unanswered:+, created at $unanswered}."
   if ((missing > 0)); then
     echo

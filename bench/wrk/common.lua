@@ -11,7 +11,13 @@
 --   STORIES_FILE  one story id a line
 --   CALLERS       use only the first N tokens of TOKENS_FILE (default: all)
 --   WRK_THREADS   the -t given to wrk, so threads take disjoint slices of users (default 1)
+--   RECORD_DIR    a directory to record into (bench/soak.sh): each thread appends the id of every
+--                 story answered 201 to created-<thread>.txt as it comes (so a lost write can be
+--                 looked up by id), and done() writes statuses.tsv, every answer counted by
+--                 `epoch_second<TAB>status<TAB>count` (so a 5xx can be placed in time)
 local common = { success = { [200] = true } }
+local record_dir = os.getenv("RECORD_DIR")
+if record_dir == "" then record_dir = nil end
 
 local threads = {}
 
@@ -74,9 +80,25 @@ function setup(thread)
 end
 
 statuses = {}
+per_second = {}
 
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+  if record_dir then
+    local key = os.time() .. "\t" .. status
+    per_second[key] = (per_second[key] or 0) + 1
+    -- A created story's answer is the story, whose first field is its id (a reaction's has "emoji").
+    if status == 201 and string.find(body, '"visibility"', 1, true) then
+      local id = string.match(body, '^{%s*"id"%s*:%s*"([^"]+)"')
+      if id then
+        if not created_file then
+          created_file = assert(io.open(record_dir .. "/created-" .. thread_id .. ".txt", "a"))
+          created_file:setvbuf("line")
+        end
+        created_file:write(id, "\n")
+      end
+    end
+  end
   if common.on_response then common.on_response(status, body) end
 end
 
@@ -104,6 +126,15 @@ function done(summary, latency, requests)
     total, seconds, total / seconds,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
     failed, e.connect + e.read + e.write, e.timeout, table.concat(parts, ",")))
+  if record_dir then
+    local all = {}
+    for _, t in ipairs(threads) do
+      for key, n in pairs(t:get("per_second")) do all[key] = (all[key] or 0) + n end
+    end
+    local file = assert(io.open(record_dir .. "/statuses.tsv", "w"))
+    for key, n in pairs(all) do file:write(key, "\t", n, "\n") end
+    file:close()
+  end
 end
 
 return common

@@ -1,6 +1,6 @@
 -- The mixed profile: each request is, at random, a first feed page, a view, a reaction or a new
 -- story, by a random user of TOKENS_FILE (first CALLERS) on a random story of STORIES_FILE.
--- Reused by other runs (bench/throughput.sh; a soak test), so everything is an env var:
+-- Used by bench/throughput.sh and bench/soak.sh (which records with RECORD_DIR, see common.lua), so everything is an env var:
 --   MIX_FEED=70 MIX_VIEW=15 MIX_REACT=10 MIX_CREATE=5   relative weights (any positive numbers)
 --   TOKENS_FILE, CALLERS, STORIES_FILE                     see common.lua
 -- STORIES_FILE should hold stories that every token's user may see and did not write (public,
