@@ -266,7 +266,7 @@ verdict=PASS
   echo "## Answers"
   echo
   echo '```'
-  grep -E '^(RESULT|Requests/sec|  Latency )' "$run/wrk.txt" || cat "$run/wrk.txt"
+  grep -E '^(RESULT|Requests/sec)' "$run/wrk.txt" || cat "$run/wrk.txt"
   echo '```'
   echo
   echo "| status | answers |"

@@ -87,6 +87,9 @@ public sealed partial class EventRelay(
 
     public void Dispose()
     {
+        // Cancelled first: a host that failed to start disposes without StopAsync, and the probe loop
+        // then sees the cancellation (checked before any wait) rather than a disposed source.
+        _stopping.Cancel();
         if (_connection is { } connection)
         {
             connection.ConnectionFailed -= OnConnectionFailed;

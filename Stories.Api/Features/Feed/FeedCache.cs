@@ -239,7 +239,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         if (!TryReadField(ref rest, out var userGeneration) || !TryReadField(ref rest, out var everyoneGeneration) || !TryReadField(ref rest, out var validUntilTicks)
             || rest.IsEmpty || rest[0] != (byte)'{')
         {
-            // An entry in another format (a replica of another version) is a miss, counted as an error.
+            // Not an entry this code wrote (corrupt, or planted by hand): a miss, counted as an error.
             metrics.CacheError(FeedName, "read");
             return null;
         }

@@ -70,6 +70,10 @@ public sealed partial class StoryCreator(
         var now = time.GetUtcNowMicroseconds();
         var fingerprint = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, json.Value.SerializerOptions)));
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // A failed write abandons the whole transaction, so EF's savepoint around SaveChanges buys nothing;
+        // and when the client hangs up mid-insert, rolling back to it with the cancelled token is what
+        // logged "An error occurred using a transaction." at error level.
+        db.Database.AutoSavepointsEnabled = false;
 
         if (idempotencyKey is not null)
         {
