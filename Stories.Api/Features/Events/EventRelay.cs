@@ -43,6 +43,7 @@ public sealed partial class EventRelay(
     private Task _probing = Task.CompletedTask;
     private DateTimeOffset? _interruptedSince;
     private volatile bool _live;
+    private int _disposed;
 
     /// <summary>This replica's name on the channel; one per process (per host, in tests).</summary>
     public string Origin { get; } = Guid.NewGuid().ToString("N");
@@ -87,6 +88,12 @@ public sealed partial class EventRelay(
 
     public void Dispose()
     {
+        // Twice, too: the container disposes the singleton and the hosted-service registration that returns it.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         // Cancelled first: a host that failed to start disposes without StopAsync, and the probe loop
         // then sees the cancellation (checked before any wait) rather than a disposed source.
         _stopping.Cancel();
