@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -42,8 +43,19 @@ public static class DataExtensions
         .UseNpgsql(GetConnectionString(services.GetRequiredService<IConfiguration>()))
         // Interceptors registered in DI (diagnostics, tests that count statements) join every context.
         .AddInterceptors(services.GetServices<IInterceptor>())
-        // Migrations are hand-written and there is no model snapshot to compare against.
-        .ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.PendingModelChangesWarning));
+        .ConfigureWarnings(warnings => warnings
+            // Migrations are hand-written and there is no model snapshot to compare against.
+            .Ignore(RelationalEventId.PendingModelChangesWarning)
+            // A failed database call ends in an exception that its caller logs once, with its context:
+            // the API's database_unavailable warning or its unhandled-exception error, the worker's sweep
+            // and cleanup failures. EF's own error lines for the same failure, stack traces included,
+            // tripled the log of every request that failed during a PostgreSQL outage (~15 KB each).
+            .Log(
+                (RelationalEventId.ConnectionError, LogLevel.Debug),
+                (RelationalEventId.CommandError, LogLevel.Debug),
+                (RelationalEventId.TransactionError, LogLevel.Debug),
+                (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+                (CoreEventId.SaveChangesFailed, LogLevel.Debug)));
 
     /// <summary>
     /// <c>ConnectionStrings:storiesdb</c> with the connection pool capped at <c>Database:MaxPoolSize</c>

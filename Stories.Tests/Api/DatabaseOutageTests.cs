@@ -50,6 +50,20 @@ public sealed class DatabaseOutageTests(DatabaseOutageTests.UnreachableDatabaseF
     }
 
     [Fact]
+    public async Task AFailedRequestIsLoggedOnceAsAWarningWithoutErrorLines()
+    {
+        using var client = factory.CreateClient();
+
+        var response = await client.PostJsonAsync("/login", new { email = ApiTestExtensions.UniqueEmail(), password = "long enough password" });
+
+        var traceId = (await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable)).GetProperty("trace_id").GetString();
+        var lines = factory.Logs.Entries.Where(entry => entry.TryGetProperty("trace_id", out var id) && traceId!.Contains(id.GetString()!, StringComparison.Ordinal)).ToList();
+        var loud = lines.Where(entry => entry.GetProperty("level").GetString() is "warning" or "error" or "critical").ToList();
+        Assert.True(loud.Count == 1 && loud[0].GetProperty("event").GetString() == "database_unavailable",
+            $"Expected one database_unavailable warning, got:\n{string.Join('\n', loud)}");
+    }
+
+    [Fact]
     public async Task LivenessStaysHealthy()
     {
         using var client = factory.CreateClient();
