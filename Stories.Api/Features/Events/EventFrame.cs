@@ -35,8 +35,9 @@ public sealed class EventFrame(long? id, string type, string payloadJson)
     public bool IsHeartbeat => ReferenceEquals(this, Heartbeat);
 
     /// <summary>
-    /// <see cref="TimeProvider.GetTimestamp"/> when this replica raised the event, or received it from
-    /// another replica; 0 for replayed frames, whose delivery is not a live latency.
+    /// <see cref="TimeProvider.GetTimestamp"/> when the event reached this replica — off the channel, or
+    /// raised here while the subscription is not live; 0 for replayed frames, whose delivery is not a
+    /// live latency.
     /// </summary>
     public long RaisedAt { get; init; }
 

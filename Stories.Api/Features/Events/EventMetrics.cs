@@ -24,7 +24,7 @@ public sealed class EventMetrics
         _delivered = meter.CreateCounter<long>("events_delivered", "{event}", "Events written to an open stream, replays included.");
         _deliveryLatency = meter.CreateHistogram(
             "event_delivery_latency_seconds", unit: "s",
-            description: "From raising a live event (or receiving it from another replica) to writing it to a stream on this replica.",
+            description: "From a live event reaching this replica (off the channel, or raised here while the subscription is down) to writing it to a stream.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_latencyBuckets });
         _failures = meter.CreateCounter<long>(
             "event_bus_failures", "{failure}", "Redis operations of the event bus that failed or timed out; operation=publish counts events other replicas and replay missed.");
