@@ -39,6 +39,13 @@ public sealed class ExpiryKillTests(WorkerFactory factory) : IClassFixture<Worke
             """,
             ("author", author), ("due", DueStories), ("notDue", NotDueStories));
 
+        // Each expired row costs the first run ~1 ms more, so its sweep lasts seconds and the kill below
+        // lands mid-sweep however late this test gets to it (the whole sweep once beat a busy machine's poll).
+        await factory.ExecuteAsync(
+            """
+            create function slow_sweep() returns trigger language plpgsql as 'begin perform pg_sleep(0.001); return new; end';
+            create trigger slow_sweep before update on stories for each row execute function slow_sweep();
+            """);
         using var first = WorkerProcess.StartSweepOnce(Settings("expiry-kill-first"));
         await WaitUntilSomeAreExpiredAsync(first);
         first.Kill();
@@ -48,6 +55,8 @@ public sealed class ExpiryKillTests(WorkerFactory factory) : IClassFixture<Worke
         await WaitUntilSessionsEndAsync("expiry-kill-first");
         await factory.ExecuteAsync(
             """
+            drop trigger slow_sweep on stories;
+            drop function slow_sweep();
             drop table if exists first_run;
             create table first_run as select id, deleted_at from stories where deleted_at is not null;
             -- Keyed and analyzed: without statistics the planner once joined it to stories in a nested
