@@ -28,6 +28,15 @@ for trx in "$results"/*.trx; do
   found=1
   counters=$(grep -o '<Counters [^>]*>' "$trx")
   attr() { sed -nE "s/.* $1=\"([0-9]+)\".*/\1/p" <<<"$counters"; }
+  # Failures outside a test (a fixture's cleanup, say) fail the run without failing a test: show them.
+  python3 - "$trx" <<'PY'
+import re, sys, html
+text = open(sys.argv[1], encoding="utf-8").read()
+for info in re.findall(r'<RunInfo [^>]*outcome="Error"[^>]*>.*?</RunInfo>', text, re.S):
+    message = re.search(r"<Text>(.*?)</Text>", info, re.S)
+    if message:
+        print("run error: " + html.unescape(message.group(1)).strip()[:4000])
+PY
   passed=$((passed + $(attr passed)))
   failed=$((failed + $(attr failed) + $(attr error) + $(attr timeout) + $(attr aborted)))
   skipped=$((skipped + $(attr notExecuted)))

@@ -119,9 +119,11 @@ public sealed partial class EventRelay(
                     await redis.Connection.GetSubscriber().PublishAsync(log.Channel, EventLog.FormatMessage(Origin, Guid.Empty, 0, ProbeType, "{}"))
                         .WaitAsync(s_subscribeTimeout, stopping);
                 }
-                catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
+                catch (Exception exception)
                 {
-                    // Redis is away (the next round tries again), or the replica is stopping.
+                    // Redis is away or the replica is stopping; the next round tries again. Nothing may end
+                    // this loop but stopping: without probes the subscription would never count as live.
+                    LogProbeFailed(logger, exception);
                 }
             }
 
@@ -199,6 +201,9 @@ public sealed partial class EventRelay(
 
     [LoggerMessage(EventName = "event_relay_subscribe_failed", Level = LogLevel.Warning, Message = "subscribing to the events channel did not complete; the multiplexer subscribes again when it reconnects")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventName = "event_relay_probe_failed", Level = LogLevel.Debug, Message = "publishing the relay's probe failed")]
+    private static partial void LogProbeFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventName = "event_relay_malformed", Level = LogLevel.Warning, Message = "ignored a malformed message on the events channel")]
     private static partial void LogMalformedMessage(ILogger logger);
