@@ -42,7 +42,7 @@ public sealed partial class EventBus(
 
             if (!reachedRedis || !relay.IsLive)
             {
-                hub.Deliver(recipientId, new EventFrame(id, type, payloadJson) { RaisedAt = raisedAt });
+                hub.Deliver(recipientId, new EventFrame(id, type, payloadJson) { ArrivedAt = raisedAt });
             }
 
             metrics.Published(reachedRedis);

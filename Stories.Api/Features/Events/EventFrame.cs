@@ -39,7 +39,7 @@ public sealed class EventFrame(long? id, string type, string payloadJson)
     /// raised here while the subscription is not live; 0 for replayed frames, whose delivery is not a
     /// live latency.
     /// </summary>
-    public long RaisedAt { get; init; }
+    public long ArrivedAt { get; init; }
 
     /// <summary>The SSE comment that keeps an idle stream open.</summary>
     public static ReadOnlyMemory<byte> ServerSentPing => s_ping;

@@ -92,7 +92,7 @@ public sealed class EventLog(EventRedis redis, IOptions<EventsOptions> options)
     /// <summary>
     /// Reads a channel message, <c>{origin}|{user}|{id}|{type}|{payload}</c>. The payload is JSON and
     /// may hold <c>|</c>, so it is everything after the fourth separator. <paramref name="receivedAt"/>
-    /// becomes the frame's <see cref="EventFrame.RaisedAt"/>.
+    /// becomes the frame's <see cref="EventFrame.ArrivedAt"/>.
     /// </summary>
     public static bool TryParseMessage(string message, long receivedAt, out string origin, out Guid userId, out EventFrame frame)
     {
@@ -105,7 +105,7 @@ public sealed class EventLog(EventRedis redis, IOptions<EventsOptions> options)
             return false;
         }
 
-        frame = new EventFrame(id, parts[3], parts[4]) { RaisedAt = receivedAt };
+        frame = new EventFrame(id, parts[3], parts[4]) { ArrivedAt = receivedAt };
         return true;
     }
 

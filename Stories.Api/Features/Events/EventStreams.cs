@@ -100,7 +100,7 @@ public sealed partial class EventStreams(
 
                 await sink.WriteAsync(frame, cancellationToken);
                 lastWritten = frame.Id;
-                metrics.Delivered(connection.Transport, frame.RaisedAt == 0 ? null : time.GetElapsedTime(frame.RaisedAt));
+                metrics.Delivered(connection.Transport, frame.ArrivedAt == 0 ? null : time.GetElapsedTime(frame.ArrivedAt));
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or IOException or WebSocketException)
