@@ -14,9 +14,8 @@ bench_services_up
 trap 'api_stop; bench_services_down' EXIT
 bench_build
 psql_db postgres -c "drop database if exists $BENCH_DB with (force)" -c "create database $BENCH_DB" >/dev/null
-# The load is one author posting as fast as it can: lift the per-user story limit for this run.
-export RateLimits__Stories__PermitsPerMinute=1000000 RateLimits__Stories__Burst=1000000
-export RateLimits__Signup__PermitsPerMinute=1000 RateLimits__Signup__Burst=1000
+# The load is one author posting as fast as it can: lift the rate limits for this run.
+lift_rate_limits
 api_start
 
 signup() {

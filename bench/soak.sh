@@ -93,10 +93,7 @@ dotnet build Stories.Api -c Release --nologo -v q >/dev/null
 psql_db postgres -c "drop database if exists $BENCH_DB with (force)" -c "create database $BENCH_DB" >/dev/null
 # A handful of users hammering for half an hour: lift the per-user and per-IP limits, and let the
 # tokens outlive the run.
-export RateLimits__Stories__PermitsPerMinute=1000000 RateLimits__Stories__Burst=1000000
-export RateLimits__Reactions__PermitsPerMinute=1000000 RateLimits__Reactions__Burst=1000000
-export RateLimits__Signup__PermitsPerMinute=1000 RateLimits__Signup__Burst=1000
-export RateLimits__Login__PermitsPerMinute=1000 RateLimits__Login__Burst=1000
+lift_rate_limits
 export Jwt__Lifetime=7.00:00:00
 api_start
 api="http://127.0.0.1:$API_PORT"

@@ -30,10 +30,8 @@ trap cleanup EXIT
 dotnet build Stories.Api/Stories.Api.csproj -c Release --nologo --verbosity quiet
 dotnet build bench/sse/SseBench.csproj -c Release --nologo --verbosity quiet
 
-export Passwords__BcryptCost=4 \
-  RateLimits__Signup__PermitsPerMinute=1000000 RateLimits__Signup__Burst=1000000 \
-  RateLimits__Reactions__PermitsPerMinute=1000000 RateLimits__Reactions__Burst=1000000 \
-  RateLimits__Stories__PermitsPerMinute=1000000 RateLimits__Stories__Burst=1000000
+export Passwords__BcryptCost=4
+lift_rate_limits
 api_start
 
 echo "API pid $API_PID on :$API_PORT (log: $API_LOG)"
