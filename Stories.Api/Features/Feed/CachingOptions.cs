@@ -6,6 +6,9 @@ public sealed class CachingOptions
 {
     public const string SectionName = "Caching";
 
+    /// <summary>The longest <see cref="FeedTtl"/> allowed (its range's upper end).</summary>
+    public static readonly TimeSpan MaxFeedTtl = TimeSpan.FromMinutes(2);
+
     /// <summary>Off, every read goes to the database (the caches are an optimisation, never a source of truth).</summary>
     public bool Enabled { get; set; } = true;
 

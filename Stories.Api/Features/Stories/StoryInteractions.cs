@@ -51,8 +51,8 @@ public sealed partial class StoryInteractions(
             LogStoryViewed(logger, storyId, viewerId, author);
             await events.PublishAsync(author, EventTypes.StoryViewed, new StoryViewedPayload(storyId, viewerId, now));
             metrics.StoryViewed();
-            // The viewer's cached feed page says viewed_by_me = false for this story.
-            await feedCache.InvalidateUserAsync(viewerId);
+            // The viewer's cached feed page may say viewed_by_me = false for this story.
+            await feedCache.RecordViewAsync(viewerId, storyId, now);
         }
 
         return new View(inserted == 1 ? ViewOutcome.Recorded : ViewOutcome.AlreadyViewed, author, now);

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Stories.Tests.Infrastructure;
 
 namespace Stories.Tests.Api.Platform;
@@ -126,20 +128,51 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
     }
 
     [Fact]
-    public async Task ViewedByMeIsCurrentRightAfterAView()
+    public async Task ViewedByMeIsCurrentRightAfterAViewAndTheCachedPageIsStillUsed()
     {
         var reader = await factory.SignUpAsync();
         var author = await factory.SignUpAsync();
         using var readerClient = factory.CreateClientFor(reader);
         using var authorClient = factory.CreateClientFor(author);
-        var story = await authorClient.CreateStoryIdAsync("look at me");
-        await WarmAsync(readerClient);
+        var viewed = await authorClient.CreateStoryIdAsync("look at me");
+        var notViewed = await authorClient.CreateStoryIdAsync("and at me");
+        await readerClient.GetAsync("/feed?limit=50");
+        var before = await factory.ScrapeAsync();
 
-        Assert.Equal(HttpStatusCode.NoContent, (await readerClient.PostAsync($"/stories/{story}/view", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await readerClient.PostAsync($"/stories/{viewed}/view", null)).StatusCode);
         var page = await (await readerClient.GetAsync("/feed?limit=50")).ReadJsonAsync();
 
-        var item = page.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetGuid() == story);
-        Assert.True(item.GetProperty("viewed_by_me").GetBoolean());
+        var after = await factory.ScrapeAsync();
+        Assert.Equal(1, after.Value("cache_hits_total", ("cache", "feed")) - before.Value("cache_hits_total", ("cache", "feed")));
+        Assert.Equal(0, after.Value("cache_misses_total", ("cache", "feed")) - before.Value("cache_misses_total", ("cache", "feed")));
+        Assert.True(Item(page, viewed).GetProperty("viewed_by_me").GetBoolean());
+        Assert.False(Item(page, notViewed).GetProperty("viewed_by_me").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ACachedPageWithViewsLaidOverItAnswersWhatTheDatabaseAnswers()
+    {
+        var reader = await factory.SignUpAsync();
+        var author = await factory.SignUpAsync();
+        using var readerClient = factory.CreateClientFor(reader);
+        using var authorClient = factory.CreateClientFor(author);
+        var stories = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+        {
+            stories.Add(await authorClient.CreateStoryIdAsync($"story {i} with \"viewed_by_me\":false in its text", "friends"));
+        }
+
+        await readerClient.FollowAsync(author.Id);
+        await readerClient.GetAsync("/feed");
+        await readerClient.PostAsync($"/stories/{stories[0]}/view", null);
+        await readerClient.PostAsync($"/stories/{stories[2]}/view", null);
+
+        var fromCache = JsonNode.Parse(await (await readerClient.GetAsync("/feed")).Content.ReadAsStringAsync());
+        factory.Clock.Advance(TimeSpan.FromSeconds(31));
+        var fromDatabase = JsonNode.Parse(await (await readerClient.GetAsync("/feed")).Content.ReadAsStringAsync());
+
+        Assert.True(JsonNode.DeepEquals(fromDatabase, fromCache), $"cache: {fromCache}\ndatabase: {fromDatabase}");
+        Assert.Equal([true, false, true, false], stories.Select(id => Item(fromCache!, id)["viewed_by_me"]!.GetValue<bool>()));
     }
 
     [Fact]
@@ -157,6 +190,12 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
 
         Assert.DoesNotContain(older, secondPage.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
     }
+
+    private static JsonElement Item(JsonElement page, Guid id) =>
+        page.GetProperty("items").EnumerateArray().Single(item => item.GetProperty("id").GetGuid() == id);
+
+    private static JsonNode Item(JsonNode page, Guid id) =>
+        page["items"]!.AsArray().Single(item => item!["id"]!.GetValue<Guid>() == id)!;
 
     /// <summary>Two reads: the first fills the cache, the second is served from it.</summary>
     private static async Task<List<Guid>> WarmAsync(HttpClient client)

@@ -121,6 +121,31 @@ public sealed class RedisOutageTests(RedisOutageTests.ProxiedRedisFactory factor
         Assert.Contains(posted, feed);
     }
 
+    [Fact]
+    public async Task AViewRecordedDuringAnOutageShowsOnTheCachedPageWhenRedisIsBack()
+    {
+        var reader = await factory.SignUpAsync();
+        var author = await factory.SignUpAsync();
+        using var readerClient = factory.CreateClientFor(reader);
+        using var authorClient = factory.CreateClientFor(author);
+        var story = await authorClient.CreateStoryIdAsync("seen while redis was away", "public");
+        await readerClient.GetAsync("/feed?limit=50");
+        factory.Proxy.Stop();
+        try
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await readerClient.PostAsync($"/stories/{story}/view", null)).StatusCode);
+        }
+        finally
+        {
+            await factory.RestoreRedisAsync();
+        }
+
+        var page = await (await readerClient.GetAsync("/feed?limit=50")).ReadJsonAsync();
+
+        var item = page.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetGuid() == story);
+        Assert.True(item.GetProperty("viewed_by_me").GetBoolean());
+    }
+
     private static Task<HttpResponseMessage> Post(HttpClient client, string text) =>
         client.PostJsonAsync("/stories", new { text, visibility = "private" });
 
