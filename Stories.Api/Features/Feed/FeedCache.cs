@@ -330,12 +330,19 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         // Not folded into a conditional expression: there, null would become an empty ReadOnlyMemory (through its
         // conversion from byte[]), i.e. a hit with an empty body.
         ReadOnlyMemory<byte> page = entry.AsMemory(header.JsonStart);
-        if (header.Views == stamp.Views || header.Unviewed.Count == 0)
+        if (header.Views == stamp.Views || header.UnviewedLength == 0)
         {
             return page;
         }
 
-        return await WithRecentViewsAsync(userId, page, header.Unviewed);
+        // Parsed only now: most hits find no view since the page was built.
+        if (!TryReadUnviewed(entry.AsSpan(header.UnviewedStart, header.UnviewedLength), page.Span, out var unviewed))
+        {
+            metrics.CacheError(FeedName, "read");
+            return null;
+        }
+
+        return await WithRecentViewsAsync(userId, page, unviewed);
     }
 
     /// <summary>The page with <c>viewed_by_me</c> turned true for each of its unviewed stories the user has viewed since it was built.</summary>
@@ -388,10 +395,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         return unviewed;
     }
 
-    /// <summary>
-    /// Reads <c>user generation|everyone generation|views|valid until|unviewed|</c> and checks that JSON
-    /// follows, with <c>false</c> where the header says.
-    /// </summary>
+    /// <summary>Reads <c>user generation|everyone generation|views|valid until|unviewed|</c> and checks that JSON follows.</summary>
     private static bool TryReadHeader(byte[] entry, out EntryHeader header)
     {
         header = default;
@@ -408,19 +412,21 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
             return false;
         }
 
-        var json = rest[(bar + 1)..];
-        var unviewed = new List<UnviewedStory>();
-        foreach (var range in rest[..bar].Split((byte)','))
-        {
-            var part = rest[range];
-            if (part.IsEmpty)
-            {
-                continue;
-            }
+        var unviewedStart = entry.Length - rest.Length;
+        header = new EntryHeader(userGeneration, everyoneGeneration, views, validUntilTicks, unviewedStart, bar, unviewedStart + bar + 1);
+        return true;
+    }
 
+    /// <summary>Reads <c>story id:offset,…</c>, checking that each offset points at a <c>false</c> in the page.</summary>
+    private static bool TryReadUnviewed(ReadOnlySpan<byte> list, ReadOnlySpan<byte> page, out List<UnviewedStory> unviewed)
+    {
+        unviewed = [];
+        foreach (var range in list.Split((byte)','))
+        {
+            var part = list[range];
             if (part.Length < 34 || part[32] != (byte)':' || !Utf8Parser.TryParse(part[..32], out Guid storyId, out var idLength, 'N') || idLength != 32
                 || !Utf8Parser.TryParse(part[33..], out int offset, out var offsetLength) || offsetLength != part.Length - 33
-                || offset < 0 || offset > json.Length - False.Length || !json.Slice(offset, False.Length).SequenceEqual(False))
+                || offset < 0 || offset > page.Length - False.Length || !page.Slice(offset, False.Length).SequenceEqual(False))
             {
                 return false;
             }
@@ -428,7 +434,6 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
             unviewed.Add(new UnviewedStory(storyId, offset));
         }
 
-        header = new EntryHeader(userGeneration, everyoneGeneration, views, validUntilTicks, unviewed, entry.Length - json.Length);
         return true;
     }
 
@@ -473,5 +478,5 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
     private readonly record struct UnviewedStory(Guid StoryId, int Offset);
 
     private readonly record struct EntryHeader(
-        long UserGeneration, long EveryoneGeneration, long Views, long ValidUntilTicks, List<UnviewedStory> Unviewed, int JsonStart);
+        long UserGeneration, long EveryoneGeneration, long Views, long ValidUntilTicks, int UnviewedStart, int UnviewedLength, int JsonStart);
 }

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+using Stories.Api.Infrastructure.Redis;
 using Stories.Tests.Infrastructure;
 
 namespace Stories.Tests.Api.Platform;
@@ -190,6 +194,53 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
 
         Assert.DoesNotContain(older, secondPage.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
     }
+
+    [Fact]
+    public async Task AnUnreadableCachedPageIsAMissCountedAsACacheError()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        var story = await client.CreateStoryIdAsync("still served", "private");
+        await PageEntries().StringSetAsync(PageKey(user.Id), "0|0|0|not a time|{}");
+        var before = await factory.ScrapeAsync();
+
+        var feed = await client.FeedIdsAsync();
+
+        var after = await factory.ScrapeAsync();
+        Assert.Contains(story, feed);
+        Assert.Equal(1, after.Value("cache_errors_total", ("cache", "feed"), ("operation", "read")) - before.Value("cache_errors_total", ("cache", "feed"), ("operation", "read")));
+    }
+
+    [Fact]
+    public async Task ACachedPageWhoseUnviewedListDoesNotMatchItsJsonIsAMissOnceAViewMustBeLaidOver()
+    {
+        var reader = await factory.SignUpAsync();
+        var author = await factory.SignUpAsync();
+        using var readerClient = factory.CreateClientFor(reader);
+        using var authorClient = factory.CreateClientFor(author);
+        var story = await authorClient.CreateStoryIdAsync("its offset is wrong");
+        await readerClient.FeedIdsAsync();
+        // The entry as the API stored it, with every unviewed story's offset pointing at the JSON's first byte.
+        var entry = (string)(await PageEntries().StringGetAsync(PageKey(reader.Id)))!;
+        var planted = Regex.Replace(entry, "([0-9a-f]{32}):[0-9]+", "$1:0");
+        Assert.NotEqual(entry, planted);
+        await PageEntries().StringSetAsync(PageKey(reader.Id), planted);
+        var before = await factory.ScrapeAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await readerClient.PostAsync($"/stories/{story}/view", null)).StatusCode);
+        var page = await (await readerClient.GetAsync("/feed?limit=50")).ReadJsonAsync();
+
+        var after = await factory.ScrapeAsync();
+        Assert.True(Item(page, story).GetProperty("viewed_by_me").GetBoolean());
+        Assert.Equal(1, after.Value("cache_misses_total", ("cache", "feed")) - before.Value("cache_misses_total", ("cache", "feed")));
+        Assert.Equal(1, after.Value("cache_errors_total", ("cache", "feed"), ("operation", "read")) - before.Value("cache_errors_total", ("cache", "feed"), ("operation", "read")));
+    }
+
+    /// <summary>The API's own Redis keyspace (its key prefix applied).</summary>
+    private IDatabase PageEntries() => factory.Services.GetRequiredService<RedisStore>().Database;
+
+    /// <summary>The first page's key at the limit <see cref="StoryApiExtensions.FeedIdsAsync"/> asks (50), in the entry format's current version.</summary>
+    private static string PageKey(Guid userId) => $"cache:feed:v3:{userId}:50";
 
     private static JsonElement Item(JsonElement page, Guid id) =>
         page.GetProperty("items").EnumerateArray().Single(item => item.GetProperty("id").GetGuid() == id);
