@@ -28,6 +28,13 @@ var api = builder.AddProject<Projects.Stories_Api>(ResourceNames.Api)
     .WithHttpHealthCheck("/health")
     .WithReplicas(2);
 
+// Deployed, Container Apps' ingress is a reverse proxy in front of every replica: the client IP, by
+// which login and sign-up are rate-limited, is the one it appends to X-Forwarded-For.
+if (builder.ExecutionContext.IsPublishMode)
+{
+    api.WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "true");
+}
+
 // The worker waits for the API because the API migrates the schema the worker sweeps.
 builder.AddProject<Projects.Stories_Worker>(ResourceNames.Worker)
     .WithReference(database).WaitFor(database)

@@ -46,6 +46,17 @@ public static class ApiTestExtensions
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, object body) =>
         client.PostAsJsonAsync(path, body, Json);
 
+    /// <summary>A failing login (a new address, a wrong password) that says it came through a proxy: <c>X-Forwarded-For</c> as given.</summary>
+    public static Task<HttpResponseMessage> FailLoginForwardedForAsync(this HttpClient client, string forwardedFor)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/login")
+        {
+            Content = JsonContent.Create(new { email = UniqueEmail("proxied"), password = "guessed password" }, options: Json),
+        };
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        return client.SendAsync(request);
+    }
+
     public static Task<HttpResponseMessage> PostRawJsonAsync(this HttpClient client, string path, string json) =>
         client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
 

@@ -76,7 +76,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, TokenBuckets buc
 
     /// <summary>
     /// The bucket's owner. Behind a reverse proxy, <see cref="ConnectionInfo.RemoteIpAddress"/> is the
-    /// proxy unless forwarded headers are configured for it (see README, "Platform").
+    /// proxy unless <c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c> turns on ASP.NET Core's forwarded headers (README, "Platform").
     /// </summary>
     private static string? PartitionOf(HttpContext context, RateLimitPolicy policy) => policy.Key switch
     {
