@@ -1,7 +1,5 @@
-using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -164,9 +162,8 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
     /// <summary>
     /// Keeps the page until the feed TTL or the first expiry on it, whichever comes first, so no
     /// expired story is ever served from here. (The read checks the same instant by the injected clock.)
-    /// The entry is a header — <c>user generation|everyone generation|views|valid until (UTC ticks)|unviewed|</c>,
-    /// where <c>unviewed</c> lists <c>story id:offset</c> of each <c>viewed_by_me: false</c> in the JSON —
-    /// followed by the page serialized with the API's own JSON options, i.e. the exact answer body.
+    /// The page is serialized with the API's own JSON options, i.e. stored as the exact answer body
+    /// (format: <see cref="FeedPageEntry"/>).
     /// </summary>
     public Task StoreFirstPageAsync(Guid userId, int limit, CacheStamp stamp, StoryPage page, DateTimeOffset now)
     {
@@ -176,12 +173,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
             return Task.CompletedTask;
         }
 
-        var body = JsonSerializer.SerializeToUtf8Bytes(page, json.Value.SerializerOptions);
-        var unviewed = string.Join(',', UnviewedOffsets(body, page).Select(unseen => FormattableString.Invariant($"{unseen.StoryId:N}:{unseen.Offset}")));
-        var header = FormattableString.Invariant($"{stamp.User}|{stamp.Everyone}|{stamp.Views}|{validUntil.UtcTicks}|{unviewed}|");
-        var entry = new byte[Encoding.ASCII.GetByteCount(header) + body.Length];
-        var headerLength = Encoding.ASCII.GetBytes(header, entry);
-        body.CopyTo(entry, headerLength);
+        var entry = FeedPageEntry.Create(stamp, validUntil, page, JsonSerializer.SerializeToUtf8Bytes(page, json.Value.SerializerOptions));
         return SetAsync(FeedName, FeedKey(userId, limit), entry, validUntil - now);
     }
 
@@ -315,7 +307,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         }
 
         var entry = (byte[])value!;
-        if (!TryReadHeader(entry, out var header))
+        if (!FeedPageEntry.TryReadHeader(entry, out var header))
         {
             // Not an entry this code wrote (corrupt, or planted by hand): a miss, counted as an error.
             metrics.CacheError(FeedName, "read");
@@ -336,7 +328,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         }
 
         // Parsed only now: most hits find no view since the page was built.
-        if (!TryReadUnviewed(entry.AsSpan(header.UnviewedStart, header.UnviewedLength), page.Span, out var unviewed))
+        if (!FeedPageEntry.TryReadUnviewed(entry, header, out var unviewed))
         {
             metrics.CacheError(FeedName, "read");
             return null;
@@ -346,7 +338,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
     }
 
     /// <summary>The page with <c>viewed_by_me</c> turned true for each of its unviewed stories the user has viewed since it was built.</summary>
-    private async Task<ReadOnlyMemory<byte>?> WithRecentViewsAsync(Guid userId, ReadOnlyMemory<byte> page, IReadOnlyList<UnviewedStory> unviewed)
+    private async Task<ReadOnlyMemory<byte>?> WithRecentViewsAsync(Guid userId, ReadOnlyMemory<byte> page, IReadOnlyList<FeedPageEntry.UnviewedStory> unviewed)
     {
         RedisResult[] viewed;
         try
@@ -360,93 +352,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
             return null;
         }
 
-        var json = page.ToArray();
-        for (var i = 0; i < unviewed.Count; i++)
-        {
-            if ((int)viewed[i] == 1)
-            {
-                TrueInPlaceOfFalse.CopyTo(json.AsSpan(unviewed[i].Offset));
-            }
-        }
-
-        return json;
-    }
-
-    /// <summary>Where each <c>viewed_by_me: false</c> of the page stands in its JSON (offsets of the <c>false</c>).</summary>
-    private static List<UnviewedStory> UnviewedOffsets(byte[] body, StoryPage page)
-    {
-        var unviewed = new List<UnviewedStory>();
-        var reader = new Utf8JsonReader(body);
-        var item = -1;
-        while (reader.Read())
-        {
-            // Depth 3: a property of an item ({ "items": [ { … } ] }), not of its author.
-            if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 3 && reader.ValueTextEquals("viewed_by_me"u8))
-            {
-                item++;
-                reader.Read();
-                if (reader.TokenType == JsonTokenType.False)
-                {
-                    unviewed.Add(new UnviewedStory(page.Items[item].Id, checked((int)reader.TokenStartIndex)));
-                }
-            }
-        }
-
-        return unviewed;
-    }
-
-    /// <summary>Reads <c>user generation|everyone generation|views|valid until|unviewed|</c> and checks that JSON follows.</summary>
-    private static bool TryReadHeader(byte[] entry, out EntryHeader header)
-    {
-        header = default;
-        ReadOnlySpan<byte> rest = entry;
-        if (!TryReadField(ref rest, out var userGeneration) || !TryReadField(ref rest, out var everyoneGeneration)
-            || !TryReadField(ref rest, out var views) || !TryReadField(ref rest, out var validUntilTicks))
-        {
-            return false;
-        }
-
-        var bar = rest.IndexOf((byte)'|');
-        if (bar < 0 || bar + 1 >= rest.Length || rest[bar + 1] != (byte)'{')
-        {
-            return false;
-        }
-
-        var unviewedStart = entry.Length - rest.Length;
-        header = new EntryHeader(userGeneration, everyoneGeneration, views, validUntilTicks, unviewedStart, bar, unviewedStart + bar + 1);
-        return true;
-    }
-
-    /// <summary>Reads <c>story id:offset,…</c>, checking that each offset points at a <c>false</c> in the page.</summary>
-    private static bool TryReadUnviewed(ReadOnlySpan<byte> list, ReadOnlySpan<byte> page, out List<UnviewedStory> unviewed)
-    {
-        unviewed = [];
-        foreach (var range in list.Split((byte)','))
-        {
-            var part = list[range];
-            if (part.Length < 34 || part[32] != (byte)':' || !Utf8Parser.TryParse(part[..32], out Guid storyId, out var idLength, 'N') || idLength != 32
-                || !Utf8Parser.TryParse(part[33..], out int offset, out var offsetLength) || offsetLength != part.Length - 33
-                || offset < 0 || offset > page.Length - False.Length || !page.Slice(offset, False.Length).SequenceEqual(False))
-            {
-                return false;
-            }
-
-            unviewed.Add(new UnviewedStory(storyId, offset));
-        }
-
-        return true;
-    }
-
-    /// <summary>Reads a decimal number and the <c>|</c> after it.</summary>
-    private static bool TryReadField(ref ReadOnlySpan<byte> rest, out long value)
-    {
-        if (!Utf8Parser.TryParse(rest, out value, out var consumed) || consumed >= rest.Length || rest[consumed] != (byte)'|')
-        {
-            return false;
-        }
-
-        rest = rest[(consumed + 1)..];
-        return true;
+        return FeedPageEntry.WithViewed(page, [.. unviewed.Where((_, i) => (int)viewed[i] == 1)]);
     }
 
     private void Count(string cache, bool hit)
