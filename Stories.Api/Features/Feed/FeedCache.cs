@@ -96,11 +96,6 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
     /// </summary>
     private static readonly TimeSpan s_recentViewsWindow = CachingOptions.MaxFeedTtl * 2.5;
 
-    private static ReadOnlySpan<byte> False => "false"u8;
-
-    // Same length as "false", so a page's JSON is turned over in place; whitespace after a value is valid JSON.
-    private static ReadOnlySpan<byte> TrueInPlaceOfFalse => "true "u8;
-
     // Each pending bump carries a version, so a flush removes only what it bumped, never a newer request for the same key.
     private readonly ConcurrentDictionary<string, long> _pendingBumps = new(StringComparer.Ordinal);
     private long _bumpVersion;
@@ -352,7 +347,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
             return null;
         }
 
-        return FeedPageEntry.WithViewed(page, [.. unviewed.Where((_, i) => (int)viewed[i] == 1)]);
+        return FeedPageEntry.WithViewed(page, unviewed.Where((_, i) => (int)viewed[i] == 1));
     }
 
     private void Count(string cache, bool hit)
@@ -380,9 +375,4 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
     // The entry format's version (v3: the header lists the unviewed stories); replicas of two versions,
     // side by side during a rollout, never read each other's entries.
     private static string FeedKey(Guid userId, int limit) => $"cache:feed:v3:{userId}:{limit}";
-
-    private readonly record struct UnviewedStory(Guid StoryId, int Offset);
-
-    private readonly record struct EntryHeader(
-        long UserGeneration, long EveryoneGeneration, long Views, long ValidUntilTicks, int UnviewedStart, int UnviewedLength, int JsonStart);
 }
