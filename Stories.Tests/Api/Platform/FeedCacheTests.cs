@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 using Stories.Api.Infrastructure.Redis;
+using Stories.Tests.Api.Events;
 using Stories.Tests.Infrastructure;
 
 namespace Stories.Tests.Api.Platform;
@@ -253,6 +254,30 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
     {
         await client.FeedIdsAsync();
         return await client.FeedIdsAsync();
+    }
+}
+
+/// <summary>Two replicas over one Redis: a view recorded through one is laid over the page the other cached.</summary>
+public sealed class FeedCacheReplicaTests(TwoReplicas replicas) : IClassFixture<TwoReplicas>
+{
+    [Fact]
+    public async Task AViewRecordedOnOneReplicaShowsOnThePageAnotherReplicaCached()
+    {
+        var reader = await replicas.A.SignUpAsync();
+        var author = await replicas.A.SignUpAsync();
+        using var readerOnA = replicas.A.CreateClientFor(reader);
+        using var readerOnB = replicas.B.CreateClientFor(reader);
+        using var authorClient = replicas.A.CreateClientFor(author);
+        var story = await authorClient.CreateStoryIdAsync("seen through the other replica");
+        await readerOnA.GetAsync("/feed?limit=50");
+        var before = await replicas.A.ScrapeAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await readerOnB.PostAsync($"/stories/{story}/view", null)).StatusCode);
+        var page = await (await readerOnA.GetAsync("/feed?limit=50")).ReadJsonAsync();
+
+        var after = await replicas.A.ScrapeAsync();
+        Assert.Equal(1, after.Value("cache_hits_total", ("cache", "feed")) - before.Value("cache_hits_total", ("cache", "feed")));
+        Assert.True(page.GetProperty("items").EnumerateArray().Single(item => item.GetProperty("id").GetGuid() == story).GetProperty("viewed_by_me").GetBoolean());
     }
 }
 
