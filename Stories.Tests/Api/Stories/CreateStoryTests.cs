@@ -28,6 +28,22 @@ public sealed class CreateStoryTests(StoriesApiFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task TextInAnyLanguageIsAnsweredAsUtf8WhileHtmlSensitiveCharactersAndEmojiStayEscaped()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        const string text = "Привет, 世界! 🔥 <b>&'";
+
+        var response = await client.PostJsonAsync("/stories", new { text, visibility = "private" });
+
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Contains("Привет, 世界!", body, StringComparison.Ordinal);
+        Assert.Contains("\\uD83D\\uDD25 \\u003Cb\\u003E\\u0026\\u0027", body, StringComparison.Ordinal);
+        Assert.Equal(text, (await response.ReadJsonAsync()).GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task ServerOwnedFieldsInTheBodyAreIgnored()
     {
         var user = await factory.SignUpAsync();
