@@ -28,6 +28,10 @@ public static class StoryApiExtensions
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
     }
 
+    /// <summary>The story with <paramref name="id"/> on a page of stories (<c>{ "items": [ … ] }</c>); fails unless it is there once.</summary>
+    public static JsonElement ItemWithId(this JsonElement page, Guid id) =>
+        page.GetProperty("items").EnumerateArray().Single(item => item.GetProperty("id").GetGuid() == id);
+
     /// <summary>Every story id of the caller's feed, walking all pages.</summary>
     public static async Task<List<Guid>> FeedIdsAsync(this HttpClient client, int limit = 50)
     {

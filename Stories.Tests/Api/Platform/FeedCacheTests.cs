@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
@@ -150,8 +149,8 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
         var after = await factory.ScrapeAsync();
         Assert.Equal(1, after.Value("cache_hits_total", ("cache", "feed")) - before.Value("cache_hits_total", ("cache", "feed")));
         Assert.Equal(0, after.Value("cache_misses_total", ("cache", "feed")) - before.Value("cache_misses_total", ("cache", "feed")));
-        Assert.True(Item(page, viewed).GetProperty("viewed_by_me").GetBoolean());
-        Assert.False(Item(page, notViewed).GetProperty("viewed_by_me").GetBoolean());
+        Assert.True(page.ItemWithId(viewed).GetProperty("viewed_by_me").GetBoolean());
+        Assert.False(page.ItemWithId(notViewed).GetProperty("viewed_by_me").GetBoolean());
     }
 
     [Fact]
@@ -172,12 +171,12 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
         await readerClient.PostAsync($"/stories/{stories[0]}/view", null);
         await readerClient.PostAsync($"/stories/{stories[2]}/view", null);
 
-        var fromCache = JsonNode.Parse(await (await readerClient.GetAsync("/feed")).Content.ReadAsStringAsync());
+        var fromCache = await (await readerClient.GetAsync("/feed")).ReadJsonAsync();
         factory.Clock.Advance(TimeSpan.FromSeconds(31));
-        var fromDatabase = JsonNode.Parse(await (await readerClient.GetAsync("/feed")).Content.ReadAsStringAsync());
+        var fromDatabase = await (await readerClient.GetAsync("/feed")).ReadJsonAsync();
 
-        Assert.True(JsonNode.DeepEquals(fromDatabase, fromCache), $"cache: {fromCache}\ndatabase: {fromDatabase}");
-        Assert.Equal([true, false, true, false], stories.Select(id => Item(fromCache!, id)["viewed_by_me"]!.GetValue<bool>()));
+        Assert.True(JsonElement.DeepEquals(fromDatabase, fromCache), $"cache: {fromCache}\ndatabase: {fromDatabase}");
+        Assert.Equal([true, false, true, false], stories.Select(id => fromCache.ItemWithId(id).GetProperty("viewed_by_me").GetBoolean()));
     }
 
     [Fact]
@@ -232,7 +231,7 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
         var page = await (await readerClient.GetAsync("/feed?limit=50")).ReadJsonAsync();
 
         var after = await factory.ScrapeAsync();
-        Assert.True(Item(page, story).GetProperty("viewed_by_me").GetBoolean());
+        Assert.True(page.ItemWithId(story).GetProperty("viewed_by_me").GetBoolean());
         Assert.Equal(1, after.Value("cache_misses_total", ("cache", "feed")) - before.Value("cache_misses_total", ("cache", "feed")));
         Assert.Equal(1, after.Value("cache_errors_total", ("cache", "feed"), ("operation", "read")) - before.Value("cache_errors_total", ("cache", "feed"), ("operation", "read")));
     }
@@ -242,12 +241,6 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
 
     /// <summary>The first page's key at the limit <see cref="StoryApiExtensions.FeedIdsAsync"/> asks (50), in the entry format's current version.</summary>
     private static string PageKey(Guid userId) => $"cache:feed:v3:{userId}:50";
-
-    private static JsonElement Item(JsonElement page, Guid id) =>
-        page.GetProperty("items").EnumerateArray().Single(item => item.GetProperty("id").GetGuid() == id);
-
-    private static JsonNode Item(JsonNode page, Guid id) =>
-        page["items"]!.AsArray().Single(item => item!["id"]!.GetValue<Guid>() == id)!;
 
     /// <summary>Two reads: the first fills the cache, the second is served from it.</summary>
     private static async Task<List<Guid>> WarmAsync(HttpClient client)
@@ -277,7 +270,7 @@ public sealed class FeedCacheReplicaTests(TwoReplicas replicas) : IClassFixture<
 
         var after = await replicas.A.ScrapeAsync();
         Assert.Equal(1, after.Value("cache_hits_total", ("cache", "feed")) - before.Value("cache_hits_total", ("cache", "feed")));
-        Assert.True(page.GetProperty("items").EnumerateArray().Single(item => item.GetProperty("id").GetGuid() == story).GetProperty("viewed_by_me").GetBoolean());
+        Assert.True(page.ItemWithId(story).GetProperty("viewed_by_me").GetBoolean());
     }
 }
 

@@ -142,8 +142,7 @@ public sealed class RedisOutageTests(RedisOutageTests.ProxiedRedisFactory factor
 
         var page = await (await readerClient.GetAsync("/feed?limit=50")).ReadJsonAsync();
 
-        var item = page.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetGuid() == story);
-        Assert.True(item.GetProperty("viewed_by_me").GetBoolean());
+        Assert.True(page.ItemWithId(story).GetProperty("viewed_by_me").GetBoolean());
     }
 
     private static Task<HttpResponseMessage> Post(HttpClient client, string text) =>

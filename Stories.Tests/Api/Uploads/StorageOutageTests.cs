@@ -75,7 +75,7 @@ public sealed class StorageOutageTests(StorageOutageTests.ProxiedStorageFactory 
 
         Assert.Equal(HttpStatusCode.Created, textStory.StatusCode);
         Assert.Equal(HttpStatusCode.OK, feed.StatusCode);
-        var fromFeed = (await feed.ReadJsonAsync()).GetProperty("items").EnumerateArray().Single(item => item.GetProperty("id").GetGuid() == mediaStoryId);
+        var fromFeed = (await feed.ReadJsonAsync()).ItemWithId(mediaStoryId);
         Assert.StartsWith(factory.PublicEndpoint, fromFeed.GetProperty("media_url").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, story.StatusCode);
         Assert.StartsWith(factory.PublicEndpoint, (await story.ReadJsonAsync()).GetProperty("media_url").GetString(), StringComparison.Ordinal);
