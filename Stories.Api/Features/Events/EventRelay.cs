@@ -69,21 +69,14 @@ public sealed partial class EventRelay(
         _probing = ProbeWhileInterruptedAsync(_stopping.Token);
     }
 
+    /// <summary>
+    /// Ends the probe loop. The subscription is not undone here: the connection is this relay's own, and
+    /// disposing it (<see cref="Dispose"/>) drops the subscription with it.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
         await _probing;
-        if (_connection is { IsConnected: true } connection)
-        {
-            try
-            {
-                await connection.GetSubscriber().UnsubscribeAsync(log.Channel, OnMessage).WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-            catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
-            {
-                // Stopping anyway; Redis drops the subscription with the connection.
-            }
-        }
     }
 
     public void Dispose()
