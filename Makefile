@@ -1,26 +1,24 @@
 # Stories — the commands a person needs. `make help` lists them.
 #
-# MODE picks the build: `aspire` when a container runtime answers (the AppHost and the
-# Aspire-hosted tests build, from Stories.sln), `local` otherwise (everything else, from
-# Stories.Local.slnf, against PostgreSQL, Redis and Ceph RGW run as local processes).
-# Force it with `make test MODE=local`.
+# One build: Stories.sln, everything in it, on every machine. MODE only chooses how `make dev` runs
+# Stories: `aspire` (the AppHost with its dashboard) where a container runtime answers and the
+# official images are there or can be pulled, `local` (PostgreSQL, Redis and Ceph RGW as local
+# processes, the Api and Worker as plain processes) otherwise. Force it: `make dev MODE=local`.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-
-MODE ?= $(shell if timeout 10 docker info >/dev/null 2>&1 || timeout 10 podman info >/dev/null 2>&1; then echo aspire; else echo local; fi)
-SOLUTION := $(if $(filter aspire,$(MODE)),Stories.sln,Stories.Local.slnf)
-export MODE SOLUTION
+SOLUTION := Stories.sln
+export MODE
 
 .PHONY: help dev test lint services services-down bench throughput seed load soak
 
 help: ## List the commands
-	@echo "Stories — make targets (MODE=$(MODE), solution $(SOLUTION))"
+	@echo "Stories — make targets"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
-dev: ## Run the whole system: the AppHost + dashboard (aspire) or services + Api (:5000) + Worker (local)
+dev: ## Run Stories: the AppHost + dashboard where containers can run (MODE=aspire), else local processes (MODE=local)
 	@scripts/dev.sh
 
-test: ## Build and run the whole test suite against real services; prints "N passed, N failed"
+test: ## Build Stories.sln; run the local-mode suite and the Aspire graph's tests; prints "N passed, N failed"
 	@scripts/test.sh
 
 lint: ## Check formatting and analyzers (warnings are errors)

@@ -15,10 +15,15 @@ var database = postgres.AddDatabase(ResourceNames.Database);
 
 var cache = builder.AddRedis(ResourceNames.Cache);
 
-var storage = builder.AddMinioContainer(ResourceNames.Storage, minioUser, minioPassword).WithDataVolume();
+// MinIO is a resource of our own (Stories.AppHost/MinioResource.cs, ADR 0008); any S3 server can
+// stand in for it by its connection string alone.
+var storage = builder.AddMinio(ResourceNames.Storage, minioUser, minioPassword).WithDataVolume();
 
-// The API owns the schema: each replica applies pending migrations at startup under EF Core's
-// migration lock. Two replicas so that the Redis fan-out of real-time events is exercised in dev.
+// The API owns the schema: each replica applies pending migrations at startup, serialised by a
+// PostgreSQL advisory lock (Stories.Data/DataExtensions.cs says why not EF Core's own lock). Two
+// replicas, so that the Redis fan-out of real-time events is exercised in development too.
+// Aspire sets ASPNETCORE_FORWARDEDHEADERS_ENABLED on every project with endpoints: deployed behind
+// Container Apps' ingress, the client IP that login and sign-up are rate-limited by is the forwarded one.
 var api = builder.AddProject<Projects.Stories_Api>(ResourceNames.Api)
     .WithReference(database).WaitFor(database)
     .WithReference(cache).WaitFor(cache)
@@ -27,13 +32,6 @@ var api = builder.AddProject<Projects.Stories_Api>(ResourceNames.Api)
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithReplicas(2);
-
-// Deployed, Container Apps' ingress is a reverse proxy in front of every replica: the client IP, by
-// which login and sign-up are rate-limited, is the one it appends to X-Forwarded-For.
-if (builder.ExecutionContext.IsPublishMode)
-{
-    api.WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "true");
-}
 
 // The worker waits for the API because the API migrates the schema the worker sweeps.
 builder.AddProject<Projects.Stories_Worker>(ResourceNames.Worker)

@@ -42,7 +42,7 @@ lift_rate_limits() {
 }
 
 bench_build() {
-  dotnet build Stories.Local.slnf -c Release --nologo -v q >/dev/null
+  dotnet build Stories.sln -c Release --nologo -v q >/dev/null
 }
 
 bench() { dotnet "$ROOT/bench/Stories.Bench/bin/Release/net10.0/Stories.Bench.dll" "$@"; }

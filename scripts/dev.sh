@@ -1,13 +1,30 @@
 #!/usr/bin/env bash
 # `make dev`: run Stories for a person.
-#   aspire mode: the AppHost, which starts the containers, both services and the dashboard.
+#   aspire mode: the AppHost, which starts the containers, both API replicas, the worker and the
+#                dashboard (its URL and login token are printed).
 #   local mode:  the local services, then the Api on http://localhost:5000 and the Worker on
 #                http://localhost:5001 as processes. Ctrl-C stops everything this script started.
+# MODE chooses; unset, it is aspire where a container runtime answers and the official images are
+# there or can be pulled, local otherwise (as on a machine that cannot reach the registries).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "${MODE:-local}" = aspire ]; then
-  exec dotnet run --project Stories.AppHost
+official_images_available() {
+  local image
+  for image in docker.io/library/postgres:18.3 docker.io/library/redis:8.6 quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z; do
+    docker image inspect "$image" >/dev/null 2>&1 || timeout 300 docker pull -q "$image" >/dev/null 2>&1 || return 1
+  done
+}
+
+if [ -z "${MODE:-}" ]; then
+  MODE=local
+  if command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; then
+    if official_images_available; then MODE=aspire; else echo "The official images cannot be pulled: running the local processes instead." >&2; fi
+  fi
+fi
+
+if [ "$MODE" = aspire ]; then
+  exec dotnet run --project Stories.AppHost --launch-profile http
 fi
 
 services=scripts/services.sh
@@ -18,7 +35,7 @@ if ! "$services" running >/dev/null 2>&1; then
 fi
 eval "$("$services" env)"
 
-dotnet build Stories.Local.slnf --nologo --verbosity quiet
+dotnet build Stories.sln --nologo --verbosity quiet
 
 pids=()
 stop() {
