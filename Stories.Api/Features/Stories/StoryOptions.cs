@@ -6,8 +6,11 @@ public sealed class StoryOptions
 {
     public const string SectionName = "Stories";
 
-    /// <summary>How long a story lives: <c>expires_at = created_at + Ttl</c>.</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    /// <summary>
+    /// How long a story lives: <c>expires_at = created_at + Ttl</c>. Lifetimes under a minute are for
+    /// demos and the Aspire tests, which watch the worker expire a story.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "7.00:00:00")]
     public TimeSpan Ttl { get; set; } = TimeSpan.FromHours(24);
 
     [Range(1, 10_000)]

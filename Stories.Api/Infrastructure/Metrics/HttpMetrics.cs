@@ -18,7 +18,20 @@ public static class HttpMetrics
     public static IHostApplicationBuilder AddApiMetrics(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ApiMetrics>();
+        // Hosted services start in registration order: this one after the service defaults' telemetry.
+        builder.Services.AddHostedService<MetricsBaseline>();
         return builder;
+    }
+
+    private sealed class MetricsBaseline(ApiMetrics metrics) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            metrics.RecordBaseline();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>
