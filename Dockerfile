@@ -1,5 +1,9 @@
 # Images for docker-compose and any container host: `--target api` or `--target worker`.
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# The base images are build arguments with Microsoft's defaults, so a registry mirror can stand in.
+ARG DOTNET_SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+ARG ASPNET_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
+
+FROM ${DOTNET_SDK_IMAGE} AS build
 WORKDIR /src
 # Restore first, from the project files only, so that code changes reuse the restore layer.
 COPY global.json nuget.config Directory.Build.props Directory.Packages.props .editorconfig ./
@@ -15,7 +19,7 @@ COPY Stories.Worker/ Stories.Worker/
 RUN dotnet publish Stories.Api/Stories.Api.csproj -c Release -o /out/api --no-restore \
  && dotnet publish Stories.Worker/Stories.Worker.csproj -c Release -o /out/worker --no-restore
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+FROM ${ASPNET_IMAGE} AS runtime
 WORKDIR /app
 ENV ASPNETCORE_HTTP_PORTS=8080
 EXPOSE 8080
