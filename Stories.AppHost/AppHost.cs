@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Stories.ServiceDefaults;
 
 // The whole of Stories on one page. Resource names come from ResourceNames, the same constants the
@@ -7,17 +8,21 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Secrets are parameters: `dotnet user-secrets set Parameters:jwt-signing-key …` here, azd inputs
 // when deployed. Nothing secret is written in this repository.
 var jwtSigningKey = builder.AddParameter("jwt-signing-key", secret: true);
-var minioUser = builder.AddParameter("minio-user");
-var minioPassword = builder.AddParameter("minio-password", secret: true);
 
 var postgres = builder.AddPostgres("postgres").WithDataVolume();
 var database = postgres.AddDatabase(ResourceNames.Database);
 
 var cache = builder.AddRedis(ResourceNames.Cache);
 
-// MinIO is a resource of our own (Stories.AppHost/MinioResource.cs, ADR 0008); any S3 server can
-// stand in for it by its connection string alone.
-var storage = builder.AddMinio(ResourceNames.Storage, minioUser, minioPassword).WithDataVolume();
+// MinIO is a resource of our own (MinioResource.cs, ADR 0008). Any other S3 server (AWS S3, R2, Ceph,
+// Garage, RustFS) takes its place by its connection string alone: set ConnectionStrings:minio
+// (`dotnet user-secrets set ConnectionStrings:minio "Endpoint=https://…;AccessKey=…;SecretKey=…"`).
+IResourceBuilder<IResourceWithConnectionString> storage = builder.Configuration.GetConnectionString(ResourceNames.Storage) is { Length: > 0 }
+    ? builder.AddConnectionString(ResourceNames.Storage)
+    : builder.AddMinio(
+        ResourceNames.Storage,
+        builder.AddParameter("minio-user"),
+        builder.AddParameter("minio-password", secret: true)).WithDataVolume();
 
 // The API owns the schema: each replica applies pending migrations at startup, serialised by a
 // PostgreSQL advisory lock (Stories.Data/DataExtensions.cs says why not EF Core's own lock). Two
