@@ -63,8 +63,10 @@ install_dockerd() {
   command -v dockerd >/dev/null 2>&1 && return 0
   is_debian || die "no dockerd here and this is not Debian: install a container runtime yourself"
   log "installing docker.io (Debian's Docker daemon, ~20 s)"
+  # A fresh machine's package lists may be missing or stale: update once if the install fails.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >&2 ||
-    die "apt-get install docker.io failed (try 'apt-get update' first)"
+    { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io >&2; } ||
+    die "apt-get install docker.io failed"
   command -v dockerd >/dev/null 2>&1 || die "docker.io installed but no dockerd on PATH"
 }
 

@@ -15,10 +15,13 @@ services=scripts/services.sh
 
 log() { printf '[test] %s\n' "$*" >&2; }
 
-started_services=0 started_docker=0
+started_services=0 started_docker=0 images_pid=
+images_env=$(mktemp) images_log=$(mktemp)
 cleanup() {
   if [ "$started_services" = 1 ]; then "$services" down >/dev/null 2>&1 || true; fi
+  if [ -n "$images_pid" ]; then kill "$images_pid" 2>/dev/null || true; wait "$images_pid" 2>/dev/null || true; fi
   if [ "$started_docker" = 1 ]; then scripts/docker.sh down || true; fi
+  rm -f "$images_env" "$images_log"
 }
 trap cleanup EXIT
 
@@ -40,6 +43,19 @@ if ! "$services" running >/dev/null 2>&1; then
 fi
 eval "$("$services" env)"
 
+# Host packages the Aspire suite's tools need, installed before anything runs apt in the background:
+# Compose to check docker-compose.yml (v2's plugin, or v1 from Debian), debootstrap for stand-ins.
+if is_debian_root; then
+  missing=()
+  docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+  command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null 2>&1 ||
+      { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; }
+  fi
+fi
+
 # The Aspire suite's container runtime and images. docker.sh checks, either way, that the docker
 # client on PATH speaks what Aspire's DCP asks of it.
 if docker_answers || [ "${CI:-}" = true ] || is_debian_root; then
@@ -47,20 +63,15 @@ if docker_answers || [ "${CI:-}" = true ] || is_debian_root; then
   scripts/docker.sh up
   if [ "$had_pid" = 0 ] && [ -f .services/docker/dockerd.pid ]; then started_docker=1; fi
   if [ -z "${STORIES_TEST_IMAGES:-}" ] && ! official_images_available; then
-    log "the official images cannot be pulled here: building stand-ins from Debian packages"
-    images=$(scripts/images.sh build)
-    export "${images?}"
+    # Built beside the build and the local suite (mostly downloads and unpacking): a cold machine
+    # then waits minutes less. Collected before the Aspire suite.
+    log "the official images cannot be pulled here: building stand-ins from Debian packages (log: $images_log)"
+    scripts/images.sh build >"$images_env" 2>"$images_log" &
+    images_pid=$!
   fi
 else
   log "no container runtime answers: the Aspire-hosted tests will say they are skipped"
 fi
-# docker-compose.yml is checked by Compose itself: v2's plugin or v1, which Debian ships.
-if ! { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1; } && is_debian_root; then
-  log "installing docker-compose (Compose v1 from Debian) to check docker-compose.yml"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose >/dev/null 2>&1 ||
-    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose >/dev/null; }
-fi
-
 dotnet build Stories.sln --nologo --verbosity quiet
 
 results=$(mktemp -d)
@@ -69,6 +80,17 @@ log "local-mode suite (Stories.Tests)"
 dotnet test Stories.Tests/Stories.Tests.csproj --no-build --nologo --logger "trx" --results-directory "$results" "$@" || status=$?
 # The local services are not needed by the graph, which brings its own: free their memory and CPU.
 if [ "$started_services" = 1 ]; then "$services" down >/dev/null 2>&1 || true; started_services=0; fi
+if [ -n "$images_pid" ]; then
+  if ! wait "$images_pid"; then
+    images_pid=
+    cat "$images_log" >&2
+    echo "0 passed, 1 failed (the stand-in images could not be built; see above)"
+    exit 1
+  fi
+  images_pid=
+  export "$(cat "$images_env")"
+  log "stand-in images: $STORIES_TEST_IMAGES"
+fi
 log "Aspire suite (Stories.Tests/AppHost)"
 dotnet test Stories.Tests/AppHost/Stories.AppHost.Tests.csproj --no-build --nologo --logger "trx" --results-directory "$results" "$@" || status=$?
 
