@@ -44,7 +44,7 @@ builder.Services.AddScoped<FeedQuery>();
 
 var app = builder.Build();
 
-// Connect to Redis now rather than on the first request (see RedisSetup).
+// Connect to Redis now rather than on the first request: a lazy first connect under load could cache a failure.
 app.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>();
 
 if (app.Configuration.GetValue("Database:MigrateOnStartup", true))
