@@ -64,6 +64,12 @@ public sealed partial class EventRelay(
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A test host that is disposed twice stops twice, the second time after Dispose.
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         await _probing;
         Unsubscribe();
