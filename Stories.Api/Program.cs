@@ -8,6 +8,7 @@ using Stories.Api.Features.Stats;
 using Stories.Api.Features.Stories;
 using Stories.Api.Features.Uploads;
 using Stories.Api.Infrastructure.Http;
+using Stories.Api.Infrastructure.OpenApi;
 using Stories.Api.Infrastructure.Metrics;
 using Stories.Api.Infrastructure.Problems;
 using Stories.Api.Infrastructure.RateLimiting;
@@ -44,7 +45,7 @@ builder.Services.AddScoped<FeedQuery>();
 
 var app = builder.Build();
 
-// Connect to Redis now rather than on the first request (see RedisSetup).
+// Connect to Redis now rather than on the first request: a lazy first connect under load could cache a failure.
 app.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>();
 
 if (app.Configuration.GetValue("Database:MigrateOnStartup", true))
@@ -62,11 +63,6 @@ if (!app.Environment.IsDevelopment())
     app.UseHsts();
 }
 
-app.UseSwaggerUI(options =>
-{
-    options.RoutePrefix = "docs";
-    options.SwaggerEndpoint("/openapi/v1.json", "Stories API v1");
-});
 app.UseWebSockets();
 app.UseCors();
 app.UseAuthentication();
@@ -74,6 +70,7 @@ app.UseAuthorization();
 app.UseRateLimits();
 
 app.MapOpenApi().AllowAnonymous();
+app.MapApiDocs();
 app.MapDefaultEndpoints();
 app.MapPrometheusScrapingEndpoint();
 app.MapAuth();

@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
-using Org.BouncyCastle.Crypto.Generators;
 
 namespace Stories.Api.Auth;
 
@@ -22,9 +21,9 @@ public sealed class PasswordOptions
 }
 
 /// <summary>
-/// bcrypt through BouncyCastle's <c>OpenBsdBCrypt</c> (BCrypt.Net is not on the package copy).
-/// bcrypt reads at most 72 bytes; callers reject longer passwords before they get here, since
-/// BouncyCastle would silently ignore the rest.
+/// bcrypt through BCrypt.Net-Next, over UTF-8. bcrypt reads at most 72 bytes; callers reject longer
+/// passwords before they get here, since the library would silently ignore the rest. Hashes written
+/// before it (BouncyCastle's <c>$2y$</c>, same UTF-8 bytes) verify unchanged.
 /// </summary>
 public sealed class PasswordHasher : IDisposable
 {
@@ -45,7 +44,7 @@ public sealed class PasswordHasher : IDisposable
         RunGatedAsync(() => Generate(password), cancellationToken);
 
     public Task<bool> VerifyAsync(string hash, string password, CancellationToken cancellationToken) =>
-        RunGatedAsync(() => OpenBsdBCrypt.CheckPassword(hash, password.ToCharArray()), cancellationToken);
+        RunGatedAsync(() => BCrypt.Net.BCrypt.Verify(password, hash), cancellationToken);
 
     /// <summary>Pays the same cost as a real check, so an unknown email cannot be told apart by timing.</summary>
     public Task VerifyAgainstNothingAsync(string password, CancellationToken cancellationToken) =>
@@ -53,8 +52,7 @@ public sealed class PasswordHasher : IDisposable
 
     public void Dispose() => _gate.Dispose();
 
-    private string Generate(string password) =>
-        OpenBsdBCrypt.Generate(password.ToCharArray(), RandomNumberGenerator.GetBytes(16), _cost);
+    private string Generate(string password) => BCrypt.Net.BCrypt.HashPassword(password, _cost);
 
     private async Task<T> RunGatedAsync<T>(Func<T> work, CancellationToken cancellationToken)
     {

@@ -6,8 +6,9 @@ namespace Stories.Tests.Infrastructure;
 /// <summary>
 /// A TCP forwarder in front of a real server, for outage tests: <see cref="Stop"/> closes the
 /// listener and every open connection (clients then get "connection refused", as when the server
-/// is down), <see cref="Start"/> listens again on the same port. The shared servers keep running for
-/// every other test class.
+/// is down), <see cref="BlackHole"/> keeps every connection open and accepts new ones but passes no
+/// byte either way (a server that hangs with its socket open), <see cref="Start"/> brings back a
+/// working server on the same port. The shared servers keep running for every other test class.
 /// </summary>
 public sealed class TcpProxy : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ public sealed class TcpProxy : IAsyncDisposable
     private readonly List<TcpClient> _connections = [];
     private TcpListener? _listener;
     private CancellationTokenSource _stopping = new();
+    private volatile bool _blackHole;
 
     public TcpProxy(string targetHost, int targetPort)
     {
@@ -31,10 +33,20 @@ public sealed class TcpProxy : IAsyncDisposable
 
     public bool IsRunning => _listener is not null;
 
+    /// <summary>From now on, bytes read from either side are dropped; connections stay open and new ones are accepted.</summary>
+    public void BlackHole() => _blackHole = true;
+
+    /// <summary>Listens again, or ends a black hole by closing its connections (their streams are cut mid-reply), so clients reconnect to a working server.</summary>
     public void Start()
     {
         lock (_lock)
         {
+            if (_blackHole)
+            {
+                _blackHole = false;
+                CloseConnections();
+            }
+
             if (_listener is not null)
             {
                 return;
@@ -55,12 +67,8 @@ public sealed class TcpProxy : IAsyncDisposable
             _stopping.Cancel();
             _listener?.Stop();
             _listener = null;
-            foreach (var connection in _connections)
-            {
-                connection.Dispose();
-            }
-
-            _connections.Clear();
+            _blackHole = false;
+            CloseConnections();
         }
     }
 
@@ -68,6 +76,16 @@ public sealed class TcpProxy : IAsyncDisposable
     {
         Stop();
         return ValueTask.CompletedTask;
+    }
+
+    private void CloseConnections()
+    {
+        foreach (var connection in _connections)
+        {
+            connection.Dispose();
+        }
+
+        _connections.Clear();
     }
 
     private async Task AcceptLoopAsync(TcpListener listener, CancellationToken stopping)
@@ -110,8 +128,8 @@ public sealed class TcpProxy : IAsyncDisposable
             }
 
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-            var toServer = client.GetStream().CopyToAsync(upstream.GetStream(), linked.Token);
-            var toClient = upstream.GetStream().CopyToAsync(client.GetStream(), linked.Token);
+            var toServer = PumpAsync(client.GetStream(), upstream.GetStream(), linked.Token);
+            var toClient = PumpAsync(upstream.GetStream(), client.GetStream(), linked.Token);
             await Task.WhenAny(toServer, toClient);
             await linked.CancelAsync();
         }
@@ -129,6 +147,19 @@ public sealed class TcpProxy : IAsyncDisposable
 
             client.Dispose();
             upstream.Dispose();
+        }
+    }
+
+    private async Task PumpAsync(NetworkStream from, NetworkStream to, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            if (!_blackHole)
+            {
+                await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
         }
     }
 }

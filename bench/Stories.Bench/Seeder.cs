@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
-using Org.BouncyCastle.Crypto.Generators;
 using Stories.Data;
 
 namespace Stories.Bench;
@@ -36,7 +35,7 @@ internal static class Seeder
         var haveUsers = await CountAsync(connection, "select count(*) from users");
         if (haveUsers < users)
         {
-            var hash = OpenBsdBCrypt.Generate(Password.ToCharArray(), System.Security.Cryptography.RandomNumberGenerator.GetBytes(16), bcryptCost);
+            var hash = BCrypt.Net.BCrypt.HashPassword(Password, bcryptCost);
             await InChunksAsync("users", haveUsers, users, (from, to) => ExecuteAsync(connection, """
                 insert into users (id, email, password_hash, handle, created_at)
                 select md5('user' || i)::uuid, 'bench' || i || '@bench.example', @hash, 'bench_' || i, now() - interval '90 days'

@@ -14,7 +14,8 @@ public sealed class EventBusUnavailableException(string operation, Exception? in
 /// <summary>
 /// Every Redis call of the event bus goes through here, so all of them fail the same way: at once
 /// when the multiplexer already knows it is disconnected, after <see cref="EventsOptions.RedisTimeout"/>
-/// when Redis hangs (SE.Redis 1.x has no timeout of its own for async calls), and always as an
+/// when Redis hangs (shorter than the multiplexer's own command timeout: a view or reaction waits on
+/// its event's publication, so it gets the tighter bound), and always as an
 /// <see cref="EventBusUnavailableException"/>. An outage is logged once when it starts and once when
 /// it ends, with how long it lasted and how many calls it failed; each failure is counted.
 /// </summary>

@@ -4,11 +4,11 @@ using Stories.Api.Infrastructure.Redis;
 namespace Stories.Api.Features.Events;
 
 /// <summary>
-/// The replica's one subscription to the events channel, on a Redis connection of its own that keeps
-/// messages in channel order. Every event logged in Redis reaches this replica's streams through it —
-/// the ones raised here included — so a user's streams get their events in id order: the append script
-/// assigns the id and publishes in one step, Redis runs scripts one at a time, and this connection hands
-/// messages over one by one, in the order they came. One channel for all users keeps Redis at one
+/// The replica's one subscription to the events channel, read through a <see cref="ChannelMessageQueue"/>
+/// that hands messages over one by one, in the order they came. Every event logged in Redis reaches
+/// this replica's streams through it — the ones raised here included — so a user's streams get their
+/// events in id order: the append script assigns the id and publishes in one step, Redis runs scripts
+/// one at a time, and the queue keeps channel order. One channel for all users keeps Redis at one
 /// subscription per replica, whatever the number of users; the price is that every replica parses
 /// every event's header, which is cheap next to holding a subscription per user.
 /// </summary>
@@ -22,13 +22,13 @@ namespace Stories.Api.Features.Events;
 /// <c>event_bus_failures{operation=subscription}</c>.
 /// </para>
 /// <para>
-/// Replies to commands, on the process's main connection, complete in any order on the thread pool
-/// (<see cref="RedisSetup.Connect"/>); this connection is the only one that pays for ordering, and its
-/// handler only parses a header and queues the frame.
+/// The subscription rides on the process's one multiplexer (its own socket there, as every SE.Redis
+/// subscription). Only this queue pays for ordering: SE.Redis 2.x completes command replies and
+/// handler-style subscriptions concurrently on the thread pool, and the queue alone is read in order.
 /// </para>
 /// </remarks>
 public sealed partial class EventRelay(
-    EventLog log, EventHub hub, RedisStore redis, IConfiguration configuration, EventMetrics metrics, TimeProvider time, ILogger<EventRelay> logger)
+    EventLog log, EventHub hub, RedisStore redis, EventMetrics metrics, TimeProvider time, ILogger<EventRelay> logger)
     : IHostedService, IDisposable
 {
     /// <summary>The probe's type; sent for <see cref="Guid.Empty"/>, who has no streams, so replicas that do not know it deliver it to nobody.</summary>
@@ -39,7 +39,7 @@ public sealed partial class EventRelay(
 
     private readonly Lock _outageLock = new();
     private readonly CancellationTokenSource _stopping = new();
-    private ConnectionMultiplexer? _connection;
+    private ChannelMessageQueue? _queue;
     private Task _probing = Task.CompletedTask;
     private DateTimeOffset? _interruptedSince;
     private volatile bool _live;
@@ -53,30 +53,26 @@ public sealed partial class EventRelay(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _connection = RedisSetup.Connect(RedisSetup.ConnectionString(configuration), preserveAsyncOrder: true);
-        _connection.ConnectionFailed += OnConnectionFailed;
-        try
-        {
-            // Without Redis this registers the handler and returns; the multiplexer subscribes on connect.
-            // The wait is bounded because SE.Redis 1.x never times out an async call to a hung server.
-            await _connection.GetSubscriber().SubscribeAsync(log.Channel, OnMessage).WaitAsync(s_subscribeTimeout, cancellationToken);
-        }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
-        {
-            LogSubscribeFailed(logger, exception);
-        }
-
+        redis.Connection.ConnectionFailed += OnConnectionFailed;
+        await TrySubscribeAsync(cancellationToken);
         _probing = ProbeWhileInterruptedAsync(_stopping.Token);
     }
 
     /// <summary>
-    /// Ends the probe loop. The subscription is not undone here: the connection is this relay's own, and
-    /// disposing it (<see cref="Dispose"/>) drops the subscription with it.
+    /// Ends the probe loop and drops the subscription locally (the UNSUBSCRIBE is fire-and-forget, so a
+    /// hung Redis cannot hold shutdown); the connection belongs to the process and closes with it.
     /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A test host that is disposed twice stops twice, the second time after Dispose.
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         await _probing;
+        Unsubscribe();
     }
 
     public void Dispose()
@@ -90,13 +86,53 @@ public sealed partial class EventRelay(
         // Cancelled first: a host that failed to start disposes without StopAsync, and the probe loop
         // then sees the cancellation (checked before any wait) rather than a disposed source.
         _stopping.Cancel();
-        if (_connection is { } connection)
-        {
-            connection.ConnectionFailed -= OnConnectionFailed;
-            connection.Dispose();
-        }
-
+        redis.Connection.ConnectionFailed -= OnConnectionFailed;
+        Unsubscribe();
         _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Subscribes once. SE.Redis registers the queue before it asks the server, so a subscription whose
+    /// call failed (Redis away at startup) is dropped again here — otherwise it would come alive on
+    /// reconnect with a queue nobody reads — and the probe loop tries again while Redis is connected.
+    /// </summary>
+    private async Task TrySubscribeAsync(CancellationToken cancellationToken)
+    {
+        var subscriber = redis.Connection.GetSubscriber();
+        try
+        {
+            var queue = await subscriber.SubscribeAsync(log.Channel).WaitAsync(s_subscribeTimeout, cancellationToken);
+            queue.OnMessage(OnMessage);
+            _queue = queue;
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
+        {
+            DropSubscription(subscriber);
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                LogSubscribeFailed(logger, exception);
+            }
+        }
+    }
+
+    private void Unsubscribe()
+    {
+        if (Interlocked.Exchange(ref _queue, null) is not null)
+        {
+            DropSubscription(redis.Connection.GetSubscriber());
+        }
+    }
+
+    private void DropSubscription(ISubscriber subscriber)
+    {
+        try
+        {
+            subscriber.Unsubscribe(log.Channel, handler: null, CommandFlags.FireAndForget);
+        }
+        catch (RedisException)
+        {
+            // Not connected: the local registration is gone all the same, and Redis drops a subscription with its socket.
+        }
     }
 
     /// <summary>While the subscription is not known to be live, publishes a probe on the channel every 250 ms; its return makes it live.</summary>
@@ -106,6 +142,11 @@ public sealed partial class EventRelay(
         {
             if (!_live && redis.Connection.IsConnected)
             {
+                if (Volatile.Read(ref _queue) is null)
+                {
+                    await TrySubscribeAsync(stopping);
+                }
+
                 try
                 {
                     // On the main connection, not through the prefixed database view: the channel name is prefixed already.
@@ -125,9 +166,9 @@ public sealed partial class EventRelay(
         }
     }
 
-    private void OnMessage(RedisChannel channel, RedisValue message)
+    private void OnMessage(ChannelMessage message)
     {
-        if (!EventLog.TryParseMessage(message!, time.GetTimestamp(), out var origin, out var userId, out var frame))
+        if (!EventLog.TryParseMessage(message.Message!, time.GetTimestamp(), out var origin, out var userId, out var frame))
         {
             LogMalformedMessage(logger);
             return;
@@ -192,7 +233,7 @@ public sealed partial class EventRelay(
     [LoggerMessage(EventName = "event_relay_resumed", Level = LogLevel.Information, Message = "events from other replicas resumed")]
     private static partial void LogResumed(ILogger logger, double interruptedMs);
 
-    [LoggerMessage(EventName = "event_relay_subscribe_failed", Level = LogLevel.Warning, Message = "subscribing to the events channel did not complete; the multiplexer subscribes again when it reconnects")]
+    [LoggerMessage(EventName = "event_relay_subscribe_failed", Level = LogLevel.Warning, Message = "subscribing to the events channel did not complete; the relay tries again once Redis is connected")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventName = "event_relay_probe_failed", Level = LogLevel.Debug, Message = "publishing the relay's probe failed")]

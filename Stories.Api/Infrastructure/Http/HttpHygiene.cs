@@ -49,7 +49,7 @@ public static class HttpHygiene
     /// <summary>
     /// Security headers on every answer, set as the response starts so that the exception handler's
     /// answers (which clear earlier headers) carry them too. The API serves JSON only, so its content
-    /// policy forbids everything; the docs UI needs its own scripts and styles, so it is only kept out of frames.
+    /// policy forbids everything; the docs page (Scalar) runs an inline module script and its own bundle, so it is only kept out of frames.
     /// </summary>
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(static (context, next) =>
     {
@@ -60,7 +60,7 @@ public static class HttpHygiene
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             headers.XFrameOptions = "DENY";
-            headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments("/docs")
+            headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments(OpenApi.ApiDocs.Path)
                 ? "frame-ancestors 'none'"
                 : "default-src 'none'; frame-ancestors 'none'";
             return Task.CompletedTask;

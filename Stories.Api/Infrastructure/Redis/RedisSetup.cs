@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -12,6 +13,20 @@ public sealed class RedisOptions
 
     /// <summary>Prefixed to every key and channel, so several deployments (or test runs) can share one Redis.</summary>
     public string KeyPrefix { get; set; } = "stories:";
+
+    /// <summary>
+    /// The longest any command waits for its reply, async or sync (SE.Redis' <c>AsyncTimeout</c> and
+    /// <c>SyncTimeout</c>). Past it the call fails with a <see cref="RedisTimeoutException"/> and the
+    /// feature falls back (rate limits in process, caches to PostgreSQL, events on this replica), so a
+    /// Redis that hangs with its socket open holds no request longer than this. SE.Redis checks
+    /// timeouts on its one-second heartbeat, so a call may fail up to a second later than this.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:00:30")]
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest one connection attempt takes; the multiplexer keeps retrying in the background.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:00:30")]
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>
@@ -27,52 +42,44 @@ public sealed class RedisStore(IConnectionMultiplexer connection, IOptions<Redis
 
     public string Key(string name) => options.Value.KeyPrefix + name;
 
-    public RedisChannel Channel(string name) => new(options.Value.KeyPrefix + name, RedisChannel.PatternMode.Literal);
+    public RedisChannel Channel(string name) => RedisChannel.Literal(options.Value.KeyPrefix + name);
 }
 
 public static class RedisSetup
 {
-    /// <summary><c>ConnectionStrings:cache</c>, required.</summary>
-    public static string ConnectionString(IConfiguration configuration)
-    {
-        var connectionString = configuration.GetConnectionString(ResourceNames.Cache);
-        return string.IsNullOrWhiteSpace(connectionString)
-            ? throw new InvalidOperationException(
-                $"ConnectionStrings:{ResourceNames.Cache} is not set. Under Aspire it is injected; otherwise set ConnectionStrings__{ResourceNames.Cache}.")
-            : connectionString;
-    }
-
     /// <summary>
-    /// A multiplexer for <paramref name="connectionString"/>. <paramref name="preserveAsyncOrder"/>: SE.Redis
-    /// 1.x then completes every reply and pub/sub message on one worker, in order, running the awaiting
-    /// code right there — one slow continuation holds up every other reply of the process, and under load
-    /// that worker became the queue (event appends waited up to 250 ms for a Redis that answered in
-    /// microseconds; docs/benchmarks.md, issue 5). Commands need no order, so the process's main
-    /// connection completes replies on the thread pool in any order; only the event relay's subscription
-    /// keeps the order (<see cref="Features.Events.EventRelay"/>).
-    /// </summary>
-    public static ConnectionMultiplexer Connect(string connectionString, bool preserveAsyncOrder)
-    {
-        var options = ConfigurationOptions.Parse(connectionString);
-        options.AbortOnConnectFail = false;
-        options.ConnectTimeout = 2000;
-        options.SyncTimeout = 1000;
-        options.ConnectRetry = 1;
-        var connection = ConnectionMultiplexer.Connect(options);
-        connection.PreserveAsyncOrder = preserveAsyncOrder;
-        return connection;
-    }
-
-    /// <summary>
-    /// Connects to <c>ConnectionStrings:cache</c> (Aspire's format, <c>host:port,password=…</c>) once, at
-    /// startup, with <c>abortConnect=false</c>: the process starts without Redis and the multiplexer
-    /// reconnects in the background. (A lazy first connect under load could cache a failure.)
+    /// Registers the process's multiplexer through Aspire's Redis client integration from
+    /// <c>ConnectionStrings:cache</c> (<c>host:port[,password=…]</c>), with the timeouts of
+    /// <see cref="RedisOptions"/> and <c>abortConnect=false</c>: the process starts without Redis and
+    /// the multiplexer reconnects in the background. Aspire's own health check is left out: it reports
+    /// an unreachable Redis as unhealthy, and Redis down is only degraded here (<see cref="RedisHealthCheck"/>).
     /// </summary>
     public static IHostApplicationBuilder AddStoriesRedis(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName);
-        builder.Services.AddSingleton<IConnectionMultiplexer>(services =>
-            Connect(ConnectionString(services.GetRequiredService<IConfiguration>()), preserveAsyncOrder: false));
+        builder.Services.AddOptions<RedisOptions>().BindConfiguration(RedisOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        var settings = builder.Configuration.GetSection(RedisOptions.SectionName).Get<RedisOptions>() ?? new RedisOptions();
+        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(ResourceNames.Cache)))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{ResourceNames.Cache} is not set. Under Aspire it is injected; otherwise set ConnectionStrings__{ResourceNames.Cache}.");
+        }
+
+        builder.AddRedisClient(
+            ResourceNames.Cache,
+            configureSettings: aspire =>
+            {
+                aspire.DisableHealthChecks = true;
+                // Spans for Redis commands come with the telemetry of the service defaults, once they use the hosting package.
+                aspire.DisableTracing = true;
+            },
+            configureOptions: options =>
+            {
+                options.AbortOnConnectFail = false;
+                options.ConnectRetry = 1;
+                options.ConnectTimeout = (int)settings.ConnectTimeout.TotalMilliseconds;
+                options.SyncTimeout = (int)settings.CommandTimeout.TotalMilliseconds;
+                options.AsyncTimeout = (int)settings.CommandTimeout.TotalMilliseconds;
+            });
         builder.Services.AddSingleton<RedisStore>();
         builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
         return builder;
@@ -88,13 +95,13 @@ internal sealed class RedisHealthCheck(RedisStore redis) : IHealthCheck
             await redis.Database.PingAsync();
             return HealthCheckResult.Healthy("Redis answers.");
         }
+        catch (RedisTimeoutException exception)
+        {
+            return HealthCheckResult.Degraded("Redis does not answer in time.", exception);
+        }
         catch (RedisException exception)
         {
             return HealthCheckResult.Degraded("Redis does not answer: rate limits run per replica, caches are bypassed, events stay on this replica.", exception);
-        }
-        catch (TimeoutException exception)
-        {
-            return HealthCheckResult.Degraded("Redis does not answer in time.", exception);
         }
     }
 }

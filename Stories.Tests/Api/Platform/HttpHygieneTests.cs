@@ -86,12 +86,15 @@ public sealed class HttpHygieneTests(StoriesApiFactory factory) : IClassFixture<
         response.AssertSecurityHeaders("default-src 'none'; frame-ancestors 'none'");
     }
 
-    [Fact]
-    public async Task TheDocsPageMayRunItsOwnScriptsButNotBeFramed()
+    [Theory]
+    [InlineData("/docs/")]
+    [InlineData("/docs/scalar.js")]
+    [InlineData("/docs/scalar.aspnetcore.js")]
+    public async Task TheDocsPageAndItsAssetsMayRunTheirOwnScriptsButNotBeFramed(string path)
     {
         using var client = factory.CreateClient();
 
-        var response = await client.GetAsync("/docs/index.html");
+        var response = await client.GetAsync(path);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         response.AssertSecurityHeaders("frame-ancestors 'none'");

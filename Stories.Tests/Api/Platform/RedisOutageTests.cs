@@ -6,8 +6,8 @@ using Stories.Tests.Infrastructure;
 namespace Stories.Tests.Api.Platform;
 
 /// <summary>
-/// The API reaches Redis through a <see cref="TcpProxy"/> that a test stops and starts: Redis is down
-/// for this host only. Every test brings Redis back before it ends.
+/// The API reaches Redis through a <see cref="TcpProxy"/> that a test stops, black-holes and starts:
+/// Redis is down, or hangs, for this host only. Every test brings Redis back before it ends.
 /// </summary>
 public sealed class RedisOutageTests(RedisOutageTests.ProxiedRedisFactory factory) : IClassFixture<RedisOutageTests.ProxiedRedisFactory>
 {
@@ -143,6 +143,37 @@ public sealed class RedisOutageTests(RedisOutageTests.ProxiedRedisFactory factor
         var page = await (await readerClient.GetAsync("/feed?limit=50")).ReadJsonAsync();
 
         Assert.True(page.ItemWithId(story).GetProperty("viewed_by_me").GetBoolean());
+    }
+
+    [Fact]
+    public async Task WithRedisHangingFeedLoginAndStoryCreationStillAnswerAndHealthzSaysDegraded()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        using var anonymous = factory.CreateClient();
+        // A Redis call without a timeout would hang its request for good: the clients' own timeout turns that into a failure.
+        client.Timeout = anonymous.Timeout = TimeSpan.FromSeconds(15);
+        var story = await client.CreateStoryIdAsync("read while redis hangs", "private");
+        factory.Proxy.BlackHole();
+        try
+        {
+            var feed = await client.GetAsync("/feed");
+            var login = await anonymous.PostJsonAsync("/login", new { email = user.Email, password = user.Password });
+            var created = await Post(client, "written while redis hangs");
+            var health = await anonymous.GetAsync("/healthz");
+
+            Assert.Equal(HttpStatusCode.OK, feed.StatusCode);
+            Assert.Contains(story, (await feed.ReadJsonAsync()).GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()));
+            Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+            Assert.Equal(user.Id, (await login.ReadJsonAsync()).GetProperty("user_id").GetGuid());
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            Assert.Equal("degraded", (await health.ReadJsonAsync()).GetProperty("checks").GetProperty("redis").GetProperty("status").GetString());
+        }
+        finally
+        {
+            await factory.RestoreRedisAsync();
+        }
     }
 
     private static Task<HttpResponseMessage> Post(HttpClient client, string text) =>
