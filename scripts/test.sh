@@ -80,6 +80,8 @@ log "local-mode suite (Stories.Tests)"
 dotnet test Stories.Tests/Stories.Tests.csproj --no-build --nologo --logger "trx" --results-directory "$results" "$@" || status=$?
 # The local services are not needed by the graph, which brings its own: free their memory and CPU.
 if [ "$started_services" = 1 ]; then "$services" down >/dev/null 2>&1 || true; started_services=0; fi
+# Nor their connection strings: the AppHost reads its configuration from the environment too.
+unset ConnectionStrings__storiesdb ConnectionStrings__cache ConnectionStrings__minio
 if [ -n "$images_pid" ]; then
   if ! wait "$images_pid"; then
     images_pid=

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Stories.ServiceDefaults;
 
 namespace Stories.AppHost.Tests;
 
@@ -60,6 +61,8 @@ public sealed partial class ManifestTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // The deployment must not depend on the shell it is published from (a local services' env, say).
+        start.Environment.Remove($"ConnectionStrings__{ResourceNames.Storage}");
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -122,9 +122,13 @@ public sealed class StoriesGraph : IAsyncLifetime
         }
     }
 
-    /// <summary>A value for every parameter of the AppHost, its own and those Aspire would generate.</summary>
+    /// <summary>
+    /// A value for every parameter of the AppHost, its own and those Aspire would generate; and no
+    /// storage connection string, whatever the environment holds, so the graph runs its own MinIO.
+    /// </summary>
     private static string[] Parameters() =>
     [
+        $"ConnectionStrings:{ResourceNames.Storage}=",
         $"Parameters:jwt-signing-key={Convert.ToBase64String(RandomNumberGenerator.GetBytes(48))}",
         "Parameters:minio-user=stories",
         $"Parameters:minio-password={Convert.ToHexString(RandomNumberGenerator.GetBytes(16))}",
