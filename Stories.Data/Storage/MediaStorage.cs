@@ -86,7 +86,11 @@ public sealed partial class MediaStorage : IDisposable
             var metadata = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = key }, cancellationToken);
             return new MediaObject(metadata.Headers.ContentType, metadata.Headers.ContentLength);
         }
-        catch (AmazonS3Exception exception) when (exception.StatusCode == HttpStatusCode.NotFound)
+        // A HEAD has no body to say why, so a refusal about this key reads as a status alone: 404, or 403
+        // where the credentials may not list the bucket (S3 hides a missing key so), or 400 for a key
+        // storage will not look up (over 1,024 bytes of UTF-8, say). None is an outage: the client sent
+        // a key with nothing usable behind it.
+        catch (AmazonS3Exception exception) when (exception.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Forbidden or HttpStatusCode.BadRequest)
         {
             return null;
         }

@@ -152,6 +152,24 @@ public sealed class MediaStoryTests(StorageApiFactory factory) : IClassFixture<S
             Assert.Single(problem.Errors()["media_key"]));
     }
 
+    [Fact]
+    public async Task MediaKeyThatStorageRefusesToLookUpIsRejectedNotAnOutage()
+    {
+        var author = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(author);
+        var prefix = $"uploads/{author.Id}/";
+        // Within the API's 512-character limit, but over S3's 1,024 bytes of UTF-8: storage answers the
+        // HEAD with 400, which is about this key, not storage's health.
+        var mediaKey = prefix + new string('€', 400);
+
+        var response = await client.PostJsonAsync("/stories", new { media_key = mediaKey, visibility = "public" });
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(
+            "Nothing has been uploaded under this media_key: PUT the file to its upload_url first.",
+            Assert.Single(problem.Errors()["media_key"]));
+    }
+
     [Theory]
     [InlineData("text/html", 100, "The uploaded file's type (text/html) is not allowed")]
     [InlineData("image/png", 0, "The uploaded file is 0 bytes. An image must be 1 to 10485760 bytes (10 MiB).")]
