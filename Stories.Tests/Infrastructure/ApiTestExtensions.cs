@@ -57,6 +57,14 @@ public static class ApiTestExtensions
         return client.SendAsync(request);
     }
 
+    /// <summary><c>POST /stories</c> with an <c>Idempotency-Key</c>.</summary>
+    public static Task<HttpResponseMessage> PostStoryWithKeyAsync(this HttpClient client, string key, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/stories") { Content = System.Net.Http.Json.JsonContent.Create(body, options: Json) };
+        request.Headers.Add("Idempotency-Key", key);
+        return client.SendAsync(request);
+    }
+
     public static Task<HttpResponseMessage> PostRawJsonAsync(this HttpClient client, string path, string json) =>
         client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
 

@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Stories.Api.Features.Feed;
 using Stories.Api.Features.Uploads;
 using Stories.Api.Infrastructure;
 using Stories.Api.Infrastructure.Metrics;
+using Stories.Api.Infrastructure.Problems;
 using Stories.Data;
 using Stories.Data.Entities;
 using Stories.Data.Storage;
@@ -46,6 +48,16 @@ public sealed partial class StoryCreator(
             });
         }
 
+        var now = time.GetUtcNowMicroseconds();
+        var fingerprint = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, json.Value.SerializerOptions)));
+        // A retry of a stored key is answered before validation and storage are asked anything: its story
+        // exists, so the answer must not depend on storage being up now (or on rules changed since). A key
+        // not stored yet is claimed under its lock below, which also settles two retries racing here.
+        if (idempotencyKey is not null && await RememberedAsync(authorId, idempotencyKey, now, cancellationToken) is { } remembered)
+        {
+            return Replay(remembered, fingerprint, httpResponse);
+        }
+
         var errors = StoryValidation.Validate(request, authorId, options.Value, out var draft);
         if (errors.Count == 0 && draft.Audience.Count > 0)
         {
@@ -67,8 +79,6 @@ public sealed partial class StoryCreator(
             return TypedResults.ValidationProblem(errors);
         }
 
-        var now = time.GetUtcNowMicroseconds();
-        var fingerprint = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, json.Value.SerializerOptions)));
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // A failed write abandons the whole transaction, so EF's savepoint around SaveChanges buys nothing;
         // and when the client hangs up mid-insert, rolling back to it with the cancelled token is what
@@ -82,12 +92,8 @@ public sealed partial class StoryCreator(
             {
                 case KeyClaim.InProgress:
                     return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A request with this Idempotency-Key is still in progress.", detail: "Retry once it has finished to get its result.");
-                case KeyClaim.Used { Key: var used } when used.RequestHash != fingerprint:
-                    return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This Idempotency-Key was already used with a different request body.");
                 case KeyClaim.Used { Key: var used }:
-                    httpResponse.Headers.Location = used.Location;
-                    httpResponse.Headers["Idempotent-Replayed"] = "true";
-                    return TypedResults.Content(used.ResponseBody, "application/json", statusCode: used.StatusCode);
+                    return Replay(used, fingerprint, httpResponse);
             }
         }
 
@@ -132,12 +138,43 @@ public sealed partial class StoryCreator(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        try
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (NpgsqlException exception) when (!cancellationToken.IsCancellationRequested)
+        {
+            // COMMIT was sent: whether it took effect, the lost connection cannot say.
+            throw new CommitOutcomeUnknownException(exception);
+        }
+
         LogStoryCreated(logger, story.Id, authorId, response.Visibility);
         metrics.StoryCreated();
         // The author's next feed request shows the story at once (a replay above changed nothing).
         await feedCache.InvalidateUserAsync(authorId);
         return TypedResults.Created(location, response);
+    }
+
+    /// <summary>The stored answer for the same body; 422 for a key used with another body.</summary>
+    private static Results<Created<StoryResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult> Replay(
+        IdempotencyKey used, string fingerprint, HttpResponse httpResponse)
+    {
+        if (used.RequestHash != fingerprint)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This Idempotency-Key was already used with a different request body.");
+        }
+
+        httpResponse.Headers.Location = used.Location;
+        httpResponse.Headers["Idempotent-Replayed"] = "true";
+        return TypedResults.Content(used.ResponseBody, "application/json", statusCode: used.StatusCode);
+    }
+
+    /// <summary>The key's stored answer while it is remembered, read without its lock (a stored key never changes).</summary>
+    private Task<IdempotencyKey?> RememberedAsync(Guid userId, string key, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var since = now - options.Value.IdempotencyKeyLifetime;
+        return db.IdempotencyKeys.AsNoTracking()
+            .SingleOrDefaultAsync(remembered => remembered.UserId == userId && remembered.Key == key && remembered.CreatedAt > since, cancellationToken);
     }
 
     private abstract record KeyClaim

@@ -21,6 +21,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode), Detail = bad.Message },
             // Before the database test: a storage timeout must not be reported as the database's.
             StorageUnavailableException => StorageUnavailable(httpContext, exception),
+            CommitOutcomeUnknownException => CommitOutcomeUnknown(httpContext, exception),
             _ when IsDatabaseUnavailable(exception) => DatabaseUnavailable(httpContext, exception),
             // A safety net: text PostgreSQL cannot store (NUL, invalid UTF-8) is the client's input,
             // even where no validator caught it first.
@@ -57,6 +58,19 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             Status = StatusCodes.Status503ServiceUnavailable,
             Title = "The database is unavailable.",
             Detail = "Nothing was changed by this request. Retry shortly.",
+        };
+    }
+
+    private ProblemDetails CommitOutcomeUnknown(HttpContext httpContext, Exception exception)
+    {
+        LogCommitOutcomeUnknown(logger, exception.InnerException ?? exception);
+        httpContext.Response.Headers.RetryAfter = "5";
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "The database was lost while saving.",
+            Detail = "The outcome is unknown: the change may or may not have been saved. Retry with the same Idempotency-Key " +
+                "to get its result; without one, look before you retry, or it may be made twice.",
         };
     }
 
@@ -107,6 +121,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [LoggerMessage(EventName = "database_unavailable", Level = LogLevel.Warning, Message = "database unavailable")]
     private static partial void LogDatabaseUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventName = "commit_outcome_unknown", Level = LogLevel.Warning, Message = "database lost during commit; outcome unknown")]
+    private static partial void LogCommitOutcomeUnknown(ILogger logger, Exception exception);
 
     [LoggerMessage(EventName = "storage_unavailable", Level = LogLevel.Warning, Message = "storage unavailable")]
     private static partial void LogStorageUnavailable(ILogger logger, Exception exception);

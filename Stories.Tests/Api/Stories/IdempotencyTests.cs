@@ -136,10 +136,5 @@ public sealed class IdempotencyTests(StoriesApiFactory factory) : IClassFixture<
         Assert.True(problem.Errors().ContainsKey("Idempotency-Key"));
     }
 
-    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string key, object body)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/stories") { Content = System.Net.Http.Json.JsonContent.Create(body, options: ApiTestExtensions.Json) };
-        request.Headers.Add("Idempotency-Key", key);
-        return client.SendAsync(request);
-    }
+    private static Task<HttpResponseMessage> PostAsync(HttpClient client, string key, object body) => client.PostStoryWithKeyAsync(key, body);
 }

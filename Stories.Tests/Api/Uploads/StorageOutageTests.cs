@@ -103,6 +103,30 @@ public sealed class StorageOutageTests(StorageOutageTests.ProxiedStorageFactory 
         Assert.Equal("healthy", up.GetProperty("checks").GetProperty("storage").GetProperty("status").GetString());
     }
 
+    [Fact]
+    public async Task ARetriedMediaStoryIsReplayedWhileStorageIsDown()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        var mediaKey = await client.UploadAsync(MediaApiExtensions.RandomBytes());
+        var body = new { text = "harbour", media_key = mediaKey, visibility = "public" };
+        var key = Guid.NewGuid().ToString();
+        using var first = await client.PostStoryWithKeyAsync(key, body);
+        var created = await first.ReadJsonAsync();
+
+        HttpResponseMessage retried;
+        using (factory.StorageDown())
+        {
+            retried = await client.PostStoryWithKeyAsync(key, body);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+        Assert.Equal("true", Assert.Single(retried.Headers.GetValues("Idempotent-Replayed")));
+        Assert.Equal(first.Headers.Location, retried.Headers.Location);
+        Assert.Equal(created.GetProperty("id").GetGuid(), (await retried.ReadJsonAsync()).GetProperty("id").GetGuid());
+    }
+
     /// <summary>The API with its storage behind a <see cref="TcpProxy"/> that tests stop and start.</summary>
     public sealed class ProxiedStorageFactory() : ProxiedStorageApiFactory(startWithStorageDown: false);
 }
