@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Stories.Data.Storage;
 
 /// <summary>An object as storage describes it.</summary>
-public sealed record MediaObject(string? ContentType, long Length);
+public sealed record MediaObject(string? ContentType, long Length, DateTimeOffset StoredAt);
 
 /// <summary>A presigned PUT, usable until <see cref="ExpiresAt"/>.</summary>
 public sealed record PresignedUpload(string Url, DateTimeOffset ExpiresAt);
@@ -84,7 +84,7 @@ public sealed partial class MediaStorage : IDisposable
         try
         {
             var metadata = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = Bucket, Key = key }, cancellationToken);
-            return new MediaObject(metadata.Headers.ContentType, metadata.Headers.ContentLength);
+            return new MediaObject(metadata.Headers.ContentType, metadata.Headers.ContentLength, new DateTimeOffset(DateTime.SpecifyKind(metadata.LastModified ?? DateTime.MinValue, DateTimeKind.Utc)));
         }
         // A HEAD has no body to say why, so a refusal about this key reads as a status alone: 404, or 403
         // where the credentials may not list the bucket (S3 hides a missing key so), or 400 for a key

@@ -17,9 +17,11 @@ public sealed class RetentionOptions
 
     /// <summary>
     /// How old an uploaded object no story references must be before it is deleted: long enough
-    /// that a client between its upload and its <c>POST /stories</c> never loses the file.
+    /// that a client between its upload and its <c>POST /stories</c> never loses the file. At least
+    /// twice <see cref="Data.Storage.MediaKeys.AttachWindow"/> (the API refuses older uploads), so a
+    /// story being created never has its object deleted between its check and its commit.
     /// </summary>
-    [Range(typeof(TimeSpan), "01:00:00", "365.00:00:00")]
+    [Range(typeof(TimeSpan), "02:00:00", "365.00:00:00")]
     public TimeSpan OrphanUploads { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>How often the clean-ups run; they are cheap when there is nothing to do, but listing storage is not free.</summary>

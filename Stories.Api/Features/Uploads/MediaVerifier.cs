@@ -9,7 +9,7 @@ namespace Stories.Api.Features.Uploads;
 /// presigned PUT already bound type and size, so in practice this catches keys never uploaded (or
 /// refused by storage) and objects stored before the rules were tightened.
 /// </summary>
-public sealed class MediaVerifier(MediaStorage storage, IOptions<StorageOptions> options)
+public sealed class MediaVerifier(MediaStorage storage, IOptions<StorageOptions> options, TimeProvider time)
 {
     /// <summary>Null when the object may back a story, else the reason, for the client.</summary>
     public async Task<string?> ProblemWithAsync(string mediaKey, CancellationToken cancellationToken)
@@ -18,6 +18,11 @@ public sealed class MediaVerifier(MediaStorage storage, IOptions<StorageOptions>
         if (media is null)
         {
             return "Nothing has been uploaded under this media_key: PUT the file to its upload_url first.";
+        }
+
+        if (time.GetUtcNow() - media.StoredAt > MediaKeys.AttachWindow)
+        {
+            return "This upload is more than an hour old, and unused uploads are deleted: upload the file again.";
         }
 
         var type = options.Value.Allowed(media.ContentType?.ToLowerInvariant());
