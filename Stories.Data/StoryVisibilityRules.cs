@@ -14,7 +14,8 @@ public static class StoryVisibilityRules
     /// <item>active only — not deleted and <c>expires_at</c> still ahead, whether or not the worker has swept;</item>
     /// <item>the viewer's own stories, whatever their visibility;</item>
     /// <item><c>public</c> stories;</item>
-    /// <item><c>friends</c> stories with no audience list, when the viewer follows the author;</item>
+    /// <item><c>friends</c> stories with no audience list, when the viewer and the author follow each other
+    /// (the author following back is the approval: docs/decisions/0013-friends-are-mutual-follows.md);</item>
     /// <item><c>friends</c> stories with an audience list, when the viewer is on it (following or not: the author chose them by name);</item>
     /// <item>never someone else's <c>private</c> story.</item>
     /// </list>
@@ -28,15 +29,17 @@ public static class StoryVisibilityRules
                 || (story.Visibility == StoryVisibility.Friends
                     && (story.HasAudience
                         ? story.Audience.Any(member => member.UserId == viewerId)
-                        : db.Follows.Any(follow => follow.FollowerId == viewerId && follow.FolloweeId == story.AuthorId)))));
+                        : db.Follows.Any(follow => follow.FollowerId == viewerId && follow.FolloweeId == story.AuthorId)
+                            && db.Follows.Any(follow => follow.FollowerId == story.AuthorId && follow.FolloweeId == viewerId)))));
 
     /// <summary>
     /// The same rule as <see cref="VisibleTo(IQueryable{Story}, StoriesDbContext, Guid, DateTimeOffset)"/>,
-    /// with "the viewer follows the author" answered by a list of the viewer's followee ids (the API
-    /// caches them) that travels into the SQL as an array parameter. Keep the two in step: the
-    /// visibility matrix exercises both (the feed through this one, the other reads through the first).
+    /// with "the viewer and the author follow each other" answered by a list of the viewer's friend ids
+    /// (<see cref="FriendsOf"/>; the API caches them) that travels into the SQL as an array parameter. Keep
+    /// the two in step: the visibility matrix exercises both (the feed through this one, the other reads
+    /// through the first).
     /// </summary>
-    public static IQueryable<Story> VisibleTo(this IQueryable<Story> stories, Guid viewerId, Guid[] followeeIds, DateTimeOffset now) =>
+    public static IQueryable<Story> VisibleTo(this IQueryable<Story> stories, Guid viewerId, Guid[] friendIds, DateTimeOffset now) =>
         stories.Where(story =>
             story.DeletedAt == null
             && story.ExpiresAt > now
@@ -45,5 +48,12 @@ public static class StoryVisibilityRules
                 || (story.Visibility == StoryVisibility.Friends
                     && (story.HasAudience
                         ? story.Audience.Any(member => member.UserId == viewerId)
-                        : followeeIds.Contains(story.AuthorId)))));
+                        : friendIds.Contains(story.AuthorId)))));
+
+    /// <summary>The ids of the users <paramref name="userId"/> follows and who follow them back.</summary>
+    public static IQueryable<Guid> FriendsOf(this IQueryable<Follow> follows, Guid userId) =>
+        follows
+            .Where(follow => follow.FollowerId == userId
+                && follows.Any(back => back.FollowerId == follow.FolloweeId && back.FolloweeId == userId))
+            .Select(follow => follow.FolloweeId);
 }

@@ -19,7 +19,7 @@ public sealed class CachingOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:02:00")]
     public TimeSpan FeedTtl { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long a user's followee ids are kept in Redis.</summary>
+    /// <summary>How long a user's friend ids (mutual follows) are kept in Redis.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
-    public TimeSpan FolloweesTtl { get; set; } = TimeSpan.FromMinutes(5);
+    public TimeSpan FriendsTtl { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -20,10 +20,10 @@ public sealed record CacheStamp(long User, long Everyone, long Views);
 /// <summary>
 /// What one Redis round trip found; <see cref="Stamp"/> is null when the cache cannot be used now.
 /// <see cref="FirstPageJson"/> is the cached first page exactly as it is answered (UTF-8 JSON), so a
-/// hit is written out without being parsed; the followee ids are parsed only when the page missed
-/// (<see cref="FeedCache.Followees"/>).
+/// hit is written out without being parsed; the friend ids are parsed only when the page missed
+/// (<see cref="FeedCache.Friends"/>).
 /// </summary>
-public sealed record FeedCacheRead(CacheStamp? Stamp, RedisValue FolloweesEntry, ReadOnlyMemory<byte>? FirstPageJson)
+public sealed record FeedCacheRead(CacheStamp? Stamp, RedisValue FriendsEntry, ReadOnlyMemory<byte>? FirstPageJson)
 {
     public static readonly FeedCacheRead Unavailable = new(null, RedisValue.Null, null);
 }
@@ -52,7 +52,7 @@ public sealed record FeedCacheRead(CacheStamp? Stamp, RedisValue FolloweesEntry,
 public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options, IOptions<JsonOptions> json, ApiMetrics metrics)
 {
     public const string FeedName = "feed";
-    public const string FolloweesName = "followees";
+    public const string FriendsName = "friends";
 
     private const string EveryoneGeneration = "cache:gen:everyone";
 
@@ -114,8 +114,8 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         }
 
         RedisKey[] keys = firstPageLimit is { } limit
-            ? [UserGeneration(userId), EveryoneGeneration, ViewsCounter(userId), FolloweesKey(userId), FeedKey(userId, limit)]
-            : [UserGeneration(userId), EveryoneGeneration, ViewsCounter(userId), FolloweesKey(userId)];
+            ? [UserGeneration(userId), EveryoneGeneration, ViewsCounter(userId), FriendsKey(userId), FeedKey(userId, limit)]
+            : [UserGeneration(userId), EveryoneGeneration, ViewsCounter(userId), FriendsKey(userId)];
         RedisValue[] values;
         try
         {
@@ -138,21 +138,21 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         return new FeedCacheRead(stamp, values[3], page);
     }
 
-    /// <summary>The cached followee ids of a read, if they were built under its stamp; counted as a hit or a miss.</summary>
-    public IReadOnlyList<Guid>? Followees(FeedCacheRead read)
+    /// <summary>The cached friend ids (mutual follows) of a read, if they were built under its stamp; counted as a hit or a miss.</summary>
+    public IReadOnlyList<Guid>? Friends(FeedCacheRead read)
     {
         if (read.Stamp is not { } stamp)
         {
             return null;
         }
 
-        var followees = ParseFollowees(read.FolloweesEntry, stamp);
-        Count(FolloweesName, followees is not null);
-        return followees;
+        var friends = ParseFriends(read.FriendsEntry, stamp);
+        Count(FriendsName, friends is not null);
+        return friends;
     }
 
-    public Task StoreFolloweesAsync(Guid userId, CacheStamp stamp, IReadOnlyList<Guid> followees) =>
-        SetAsync(FolloweesName, FolloweesKey(userId), $"{stamp.User}|{string.Join(',', followees)}", options.Value.FolloweesTtl);
+    public Task StoreFriendsAsync(Guid userId, CacheStamp stamp, IReadOnlyList<Guid> friends) =>
+        SetAsync(FriendsName, FriendsKey(userId), $"{stamp.User}|{string.Join(',', friends)}", options.Value.FriendsTtl);
 
     /// <summary>
     /// Keeps the page until the feed TTL or the first expiry on it, whichever comes first, so no
@@ -266,7 +266,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         }
     }
 
-    private List<Guid>? ParseFollowees(RedisValue value, CacheStamp stamp)
+    private List<Guid>? ParseFriends(RedisValue value, CacheStamp stamp)
     {
         var text = (string?)value;
         var bar = text?.IndexOf('|', StringComparison.Ordinal) ?? -1;
@@ -280,7 +280,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         {
             if (!Guid.TryParse(part, out var id))
             {
-                metrics.CacheError(FolloweesName, "read");
+                metrics.CacheError(FriendsName, "read");
                 return null;
             }
 
@@ -370,7 +370,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
 
     private static string RecentViews(Guid userId) => $"cache:viewed:{userId}";
 
-    private static string FolloweesKey(Guid userId) => $"cache:followees:{userId}";
+    private static string FriendsKey(Guid userId) => $"cache:friends:{userId}";
 
     // The entry format's version (v3: the header lists the unviewed stories); replicas of two versions,
     // side by side during a rollout, never read each other's entries.

@@ -8,7 +8,7 @@ namespace Stories.Api.Features.Feed;
 
 /// <summary>
 /// One feed page: the first from its Redis cache when that is current, otherwise from PostgreSQL —
-/// with the friends check answered by the cached followee ids, passed into the SQL as an array
+/// with the friends check answered by the cached friend ids (mutual follows), passed into the SQL as an array
 /// parameter, so visibility is still decided by the query and nothing is filtered after loading.
 /// Without a usable cache the rule asks the follows table itself, and a page costs the same two statements.
 /// </summary>
@@ -23,14 +23,14 @@ public sealed class FeedQuery(StoriesDbContext db, StoryReader reader, FeedCache
             return new FeedAnswer(null, hit);
         }
 
-        var followees = cache.Followees(cached);
-        if (followees is null && cached.Stamp is { } stamp)
+        var friends = cache.Friends(cached);
+        if (friends is null && cached.Stamp is { } stamp)
         {
-            followees = await db.Follows.AsNoTracking().Where(follow => follow.FollowerId == callerId).Select(follow => follow.FolloweeId).ToListAsync(cancellationToken);
-            await cache.StoreFolloweesAsync(callerId, stamp, followees);
+            friends = await db.Follows.AsNoTracking().FriendsOf(callerId).ToListAsync(cancellationToken);
+            await cache.StoreFriendsAsync(callerId, stamp, friends);
         }
 
-        var stories = followees is null ? db.Stories.VisibleTo(db, callerId, now) : db.Stories.VisibleTo(callerId, [.. followees], now);
+        var stories = friends is null ? db.Stories.VisibleTo(db, callerId, now) : db.Stories.VisibleTo(callerId, [.. friends], now);
         if (after is var (afterTime, afterId))
         {
             stories = stories.Where(story => story.CreatedAt < afterTime || (story.CreatedAt == afterTime && story.Id.CompareTo(afterId) < 0));

@@ -9,9 +9,11 @@ using Stories.Data;
 namespace Stories.Api.Features.Social;
 
 /// <summary>
-/// One-way follows: following someone lets you see their <c>friends</c> stories (see
-/// docs/decisions/0002-friends-are-followers.md). Both verbs are idempotent; a change invalidates
-/// the follower's cached followee ids and feed page, so it shows in their very next feed request.
+/// Follows, and an author's control over them. Two users who follow each other are friends and see
+/// each other's <c>friends</c> stories (docs/decisions/0013-friends-are-mutual-follows.md); an author
+/// removes a follower with <c>DELETE /followers/{user_id}</c>. Every verb is idempotent; a change
+/// invalidates both users' cached friend ids and feed pages, so it shows in the very next feed
+/// request of either.
 /// </summary>
 public static class FollowEndpoints
 {
@@ -21,6 +23,8 @@ public static class FollowEndpoints
 
         group.MapPost("{user_id:guid}", FollowAsync).WithName("Follow");
         group.MapDelete("{user_id:guid}", UnfollowAsync).WithName("Unfollow");
+        app.MapGroup("/followers").RequireAuthorization().WithTags("Social")
+            .MapDelete("{user_id:guid}", RemoveFollowerAsync).WithName("RemoveFollower");
         return app;
     }
 
@@ -49,27 +53,47 @@ public static class FollowEndpoints
             cancellationToken);
         if (inserted > 0)
         {
-            await feedCache.InvalidateUserAsync(followerId);
+            await InvalidateBothAsync(feedCache, followerId, userId);
         }
 
         return await db.Users.AnyAsync(u => u.Id == userId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
-    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> UnfollowAsync(
+    private static Task<Results<NoContent, NotFound, ProblemHttpResult>> UnfollowAsync(
         [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken)
     {
         var followerId = user.GetUserId();
-        if (userId == followerId)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "You cannot unfollow yourself.");
-        }
+        return userId == followerId
+            ? Task.FromResult<Results<NoContent, NotFound, ProblemHttpResult>>(
+                TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "You cannot unfollow yourself."))
+            : EndFollowAsync(followerId, userId, userId, db, feedCache, cancellationToken);
+    }
 
-        var deleted = await db.Follows.Where(f => f.FollowerId == followerId && f.FolloweeId == userId).ExecuteDeleteAsync(cancellationToken);
+    /// <summary>The author's side: <paramref name="userId"/> no longer follows the caller.</summary>
+    private static Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveFollowerAsync(
+        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken)
+    {
+        var authorId = user.GetUserId();
+        return userId == authorId
+            ? Task.FromResult<Results<NoContent, NotFound, ProblemHttpResult>>(
+                TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "You cannot remove yourself as a follower."))
+            : EndFollowAsync(userId, authorId, userId, db, feedCache, cancellationToken);
+    }
+
+    /// <summary>Deletes the follow, if any; 404 only when <paramref name="otherId"/> is no user.</summary>
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> EndFollowAsync(
+        Guid followerId, Guid followeeId, Guid otherId, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken)
+    {
+        var deleted = await db.Follows.Where(f => f.FollowerId == followerId && f.FolloweeId == followeeId).ExecuteDeleteAsync(cancellationToken);
         if (deleted > 0)
         {
-            await feedCache.InvalidateUserAsync(followerId);
+            await InvalidateBothAsync(feedCache, followerId, followeeId);
         }
 
-        return await db.Users.AnyAsync(u => u.Id == userId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+        return await db.Users.AnyAsync(u => u.Id == otherId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
+
+    /// <summary>A follow changes who is whose friend on both sides: both users' cached friends and pages go.</summary>
+    private static Task InvalidateBothAsync(FeedCache feedCache, Guid followerId, Guid followeeId) =>
+        Task.WhenAll(feedCache.InvalidateUserAsync(followerId), feedCache.InvalidateUserAsync(followeeId));
 }

@@ -18,6 +18,7 @@ public sealed class FeedTests(FeedTests.CountingFactory factory) : IClassFixture
         using var followedClient = factory.CreateClientFor(followed);
         using var strangerClient = factory.CreateClientFor(stranger);
         await meClient.FollowAsync(followed.Id);
+        await followedClient.FollowAsync(me.Id);
 
         var mine = await meClient.CreateStoryIdAsync("my private note", "private");
         var friends = await followedClient.CreateStoryIdAsync("for followers", "friends");

@@ -36,7 +36,7 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
     }
 
     [Fact]
-    public async Task AfterTheCachedPageExpiresTheFolloweesStillComeFromTheCache()
+    public async Task AfterTheCachedPageExpiresTheFriendIdsStillComeFromTheCache()
     {
         var user = await factory.SignUpAsync();
         using var client = factory.CreateClientFor(user);
@@ -48,7 +48,7 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
 
         var after = await factory.ScrapeAsync();
         Assert.Equal(1, after.Value("cache_misses_total", ("cache", "feed")) - before.Value("cache_misses_total", ("cache", "feed")));
-        Assert.Equal(1, after.Value("cache_hits_total", ("cache", "followees")) - before.Value("cache_hits_total", ("cache", "followees")));
+        Assert.Equal(1, after.Value("cache_hits_total", ("cache", "friends")) - before.Value("cache_hits_total", ("cache", "friends")));
     }
 
     [Fact]
@@ -83,19 +83,62 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
     }
 
     [Fact]
-    public async Task FollowShowsTheFolloweesFriendsStoriesAtOnce()
+    public async Task FollowingSomeoneWhoFollowsYouShowsTheirFriendsStoriesAtOnce()
     {
         var reader = await factory.SignUpAsync();
         var friend = await factory.SignUpAsync();
         using var readerClient = factory.CreateClientFor(reader);
         using var friendClient = factory.CreateClientFor(friend);
-        var story = await friendClient.CreateStoryIdAsync("for my followers", "friends");
+        await friendClient.FollowAsync(reader.Id);
+        var story = await friendClient.CreateStoryIdAsync("for my friends", "friends");
         Assert.DoesNotContain(story, await WarmAsync(readerClient));
 
         await readerClient.FollowAsync(friend.Id);
         var feed = await readerClient.FeedIdsAsync();
 
         Assert.Contains(story, feed);
+    }
+
+    [Fact]
+    public async Task BeingFollowedBackShowsTheAuthorsFriendsStoriesOnTheFollowersNextFeed()
+    {
+        var reader = await factory.SignUpAsync();
+        var author = await factory.SignUpAsync();
+        using var readerClient = factory.CreateClientFor(reader);
+        using var authorClient = factory.CreateClientFor(author);
+        await readerClient.FollowAsync(author.Id);
+        var story = await authorClient.CreateStoryIdAsync("friends only", "friends");
+        Assert.DoesNotContain(story, await WarmAsync(readerClient));
+
+        await authorClient.FollowAsync(reader.Id);
+        var feed = await readerClient.FeedIdsAsync();
+
+        Assert.Contains(story, feed);
+    }
+
+    [Fact]
+    public async Task RemovingAFollowerHidesFriendsStoriesFromTheirNextFeedAndTheirsFromTheAuthors()
+    {
+        var reader = await factory.SignUpAsync();
+        var author = await factory.SignUpAsync();
+        using var readerClient = factory.CreateClientFor(reader);
+        using var authorClient = factory.CreateClientFor(author);
+        await readerClient.FollowAsync(author.Id);
+        await authorClient.FollowAsync(reader.Id);
+        var authorsStory = await authorClient.CreateStoryIdAsync("friends only", "friends");
+        var readersStory = await readerClient.CreateStoryIdAsync("friends only too", "friends");
+        Assert.Contains(authorsStory, await WarmAsync(readerClient));
+        Assert.Contains(readersStory, await WarmAsync(authorClient));
+
+        using var removed = await authorClient.DeleteAsync($"/followers/{reader.Id}");
+        using var again = await authorClient.DeleteAsync($"/followers/{reader.Id}");
+        var readersFeed = await readerClient.FeedIdsAsync();
+        var authorsFeed = await authorClient.FeedIdsAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        Assert.DoesNotContain(authorsStory, readersFeed);
+        Assert.DoesNotContain(readersStory, authorsFeed);
     }
 
     [Fact]
@@ -106,7 +149,8 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
         using var readerClient = factory.CreateClientFor(reader);
         using var friendClient = factory.CreateClientFor(friend);
         await readerClient.FollowAsync(friend.Id);
-        var story = await friendClient.CreateStoryIdAsync("followers only", "friends");
+        await friendClient.FollowAsync(reader.Id);
+        var story = await friendClient.CreateStoryIdAsync("friends only", "friends");
         Assert.Contains(story, await WarmAsync(readerClient));
 
         await readerClient.UnfollowAsync(friend.Id);
@@ -167,6 +211,7 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
         }
 
         await readerClient.FollowAsync(author.Id);
+        await authorClient.FollowAsync(reader.Id);
         await readerClient.GetAsync("/feed");
         await readerClient.PostAsync($"/stories/{stories[0]}/view", null);
         await readerClient.PostAsync($"/stories/{stories[2]}/view", null);

@@ -29,6 +29,7 @@ public sealed class FollowTests(StoriesApiFactory factory) : IClassFixture<Stori
         using var followeeClient = factory.CreateClientFor(followee);
         var friendsStory = await followeeClient.CreateStoryIdAsync("followers only", "friends");
         await client.FollowAsync(followee.Id);
+        await followeeClient.FollowAsync(follower.Id);
         var whileFollowing = await client.GetAsync($"/stories/{friendsStory}");
 
         var first = await client.DeleteAsync($"/follow/{followee.Id}");

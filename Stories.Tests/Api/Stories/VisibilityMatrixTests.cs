@@ -5,13 +5,15 @@ namespace Stories.Tests.Api.Stories;
 
 /// <summary>
 /// Every story kind × every kind of caller × every read or interaction: each either works or
-/// answers exactly like a missing story (404). Built once per class: an author, a follower, an
-/// audience member (who also follows), a non-follower and an ex-follower, and one story of each kind.
+/// answers exactly like a missing story (404). Built once per class: an author; a stranger who follows
+/// the author (not followed back); a mutual follower (a friend); an audience member who follows but is
+/// not followed back; a friend the author then removed as a follower; a friend who then unfollowed;
+/// a non-follower; and one story of each kind.
 /// </summary>
 public sealed class VisibilityMatrixTests(VisibilityMatrixTests.Scenario scenario) : IClassFixture<VisibilityMatrixTests.Scenario>
 {
     public static readonly string[] Kinds = ["public", "friends", "audience", "private"];
-    public static readonly string[] Callers = ["author", "follower", "audience_member", "non_follower", "ex_follower"];
+    public static readonly string[] Callers = ["author", "stranger_follower", "mutual", "audience_member", "removed_follower", "ex_follower", "non_follower"];
     public static readonly string[] Operations = ["get", "feed", "search", "view", "react", "viewers"];
 
     /// <summary>Who sees which kind — the rule the whole product rests on.</summary>
@@ -19,7 +21,7 @@ public sealed class VisibilityMatrixTests(VisibilityMatrixTests.Scenario scenari
     {
         ("author", _) => true,
         (_, "public") => true,
-        ("follower" or "audience_member", "friends") => true,
+        ("mutual", "friends") => true,
         ("audience_member", "audience") => true,
         _ => false,
     };
@@ -116,7 +118,7 @@ public sealed class VisibilityMatrixTests(VisibilityMatrixTests.Scenario scenari
     {
         await scenario.ReadyAsync();
         using var author = scenario.CreateClientFor(scenario.Users["author"]);
-        using var follower = scenario.CreateClientFor(scenario.Users["follower"]);
+        using var follower = scenario.CreateClientFor(scenario.Users["mutual"]);
 
         var own = await (await author.GetAsync($"/stories/{scenario.StoryIds["public"]}")).ReadJsonAsync();
         var other = await (await follower.GetAsync($"/stories/{scenario.StoryIds["public"]}")).ReadJsonAsync();
@@ -163,18 +165,25 @@ public sealed class VisibilityMatrixTests(VisibilityMatrixTests.Scenario scenari
             }
 
             var author = Users["author"];
-            foreach (var follower in new[] { "follower", "audience_member", "ex_follower" })
+            using var authorClient = this.CreateClientFor(author);
+            foreach (var follower in new[] { "stranger_follower", "mutual", "audience_member", "removed_follower", "ex_follower" })
             {
                 using var client = this.CreateClientFor(Users[follower]);
                 await client.FollowAsync(author.Id);
             }
 
+            // Following back makes friends; then one friend is removed by the author, one unfollows.
+            foreach (var friend in new[] { "mutual", "removed_follower", "ex_follower" })
+            {
+                await authorClient.FollowAsync(Users[friend].Id);
+            }
+
+            Assert.Equal(HttpStatusCode.NoContent, (await authorClient.DeleteAsync($"/followers/{Users["removed_follower"].Id}")).StatusCode);
             using (var exFollower = this.CreateClientFor(Users["ex_follower"]))
             {
                 await exFollower.UnfollowAsync(author.Id);
             }
 
-            using var authorClient = this.CreateClientFor(author);
             StoryIds["public"] = await authorClient.CreateStoryIdAsync($"A {SearchWord("public")} story", "public");
             StoryIds["friends"] = await authorClient.CreateStoryIdAsync($"A {SearchWord("friends")} story", "friends");
             StoryIds["audience"] = await authorClient.CreateStoryIdAsync(

@@ -75,6 +75,7 @@ public sealed class MediaStoryTests(StorageApiFactory factory) : IClassFixture<S
         using var followerClient = factory.CreateClientFor(follower);
         using var strangerClient = factory.CreateClientFor(stranger);
         await followerClient.FollowAsync(author.Id);
+        await authorClient.FollowAsync(follower.Id);
         var bytes = MediaApiExtensions.RandomBytes();
         var mediaKey = await authorClient.UploadAsync(bytes);
         var id = (await authorClient.CreateStoryAsync(new { media_key = mediaKey, visibility = "friends" })).GetProperty("id").GetGuid();
