@@ -45,6 +45,17 @@ public sealed class RedisStore(IConnectionMultiplexer connection, IOptions<Redis
     public RedisChannel Channel(string name) => RedisChannel.Literal(options.Value.KeyPrefix + name);
 }
 
+public static class RedisErrors
+{
+    /// <summary>
+    /// How SE.Redis says Redis could not serve a call: a <see cref="RedisException"/> (no connection, a
+    /// server error), a <see cref="RedisTimeoutException"/> (a <see cref="TimeoutException"/>), or — for a
+    /// command in flight on a connection it tears down as dead — a <see cref="TaskCanceledException"/>.
+    /// Callers that pass a token of their own check it first: their cancellation is not an outage.
+    /// </summary>
+    public static bool IsUnavailable(Exception exception) => exception is RedisException or TimeoutException or OperationCanceledException;
+}
+
 public static class RedisSetup
 {
     /// <summary>
@@ -95,11 +106,11 @@ internal sealed class RedisHealthCheck(RedisStore redis) : IHealthCheck
             await redis.Database.PingAsync();
             return HealthCheckResult.Healthy("Redis answers.");
         }
-        catch (RedisTimeoutException exception)
+        catch (TimeoutException exception)
         {
             return HealthCheckResult.Degraded("Redis does not answer in time.", exception);
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (RedisErrors.IsUnavailable(exception) && !cancellationToken.IsCancellationRequested)
         {
             return HealthCheckResult.Degraded("Redis does not answer: rate limits run per replica, caches are bypassed, events stay on this replica.", exception);
         }
