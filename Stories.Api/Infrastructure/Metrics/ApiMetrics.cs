@@ -50,6 +50,14 @@ public sealed class ApiMetrics
         _requestDuration.Record(elapsed.TotalSeconds, tags);
     }
 
+    /// <summary>The domain counters, listed at 0 by a fresh process (see <c>AddCountersAtZero</c>).</summary>
+    public void StartAtZero()
+    {
+        _storiesCreated.Add(0);
+        _storyViews.Add(0);
+        _reactions.Add(0);
+    }
+
     public void StoryCreated() => _storiesCreated.Add(1);
 
     public void StoryViewed() => _storyViews.Add(1);

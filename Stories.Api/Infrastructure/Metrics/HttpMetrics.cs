@@ -18,6 +18,7 @@ public static class HttpMetrics
     public static IHostApplicationBuilder AddApiMetrics(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ApiMetrics>();
+        builder.Services.AddCountersAtZero<ApiMetrics>(metrics => metrics.StartAtZero());
         return builder;
     }
 

@@ -64,6 +64,7 @@ public static class RedisSetup
     /// <see cref="RedisOptions"/> and <c>abortConnect=false</c>: the process starts without Redis and
     /// the multiplexer reconnects in the background. Aspire's own health check is left out: it reports
     /// an unreachable Redis as unhealthy, and Redis down is only degraded here (<see cref="RedisHealthCheck"/>).
+    /// Its tracing adds a span per Redis command when traces are exported.
     /// </summary>
     public static IHostApplicationBuilder AddStoriesRedis(this IHostApplicationBuilder builder)
     {
@@ -80,8 +81,8 @@ public static class RedisSetup
             configureSettings: aspire =>
             {
                 aspire.DisableHealthChecks = true;
-                // Spans for Redis commands come with the telemetry of the service defaults, once they use the hosting package.
-                aspire.DisableTracing = true;
+                // Spans for Redis commands only when they are exported, like every in-box span (see the service defaults).
+                aspire.DisableTracing = !TelemetryExtensions.ExportsOtlp(builder.Configuration);
             },
             configureOptions: options =>
             {
