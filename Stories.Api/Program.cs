@@ -72,7 +72,6 @@ app.UseRateLimits();
 app.MapOpenApi().AllowAnonymous();
 app.MapApiDocs();
 app.MapDefaultEndpoints();
-app.MapPrometheusScrapingEndpoint();
 app.MapAuth();
 app.MapUploads();
 app.MapStories();

@@ -11,19 +11,24 @@ using Stories.ServiceDefaults;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// What every Stories service shares: telemetry, JSON console logs and health endpoints.
-/// Shaped after the Aspire service-defaults template, with two differences: the health endpoints
-/// are mapped in every environment (operators probe production too), and OpenTelemetry is wired
-/// without the hosting package, which the project's package copy lacks.
+/// What every Stories service shares, in the shape of the Aspire service-defaults template: telemetry,
+/// health checks, service discovery and standard resilience on every <c>HttpClient</c> — plus JSON
+/// console logs, and health endpoints mapped in every environment (operators probe production too).
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Adds telemetry, JSON logs and the liveness check to a service.</summary>
+    /// <summary>Adds telemetry, JSON logs, the liveness check, service discovery and HttpClient resilience to a service.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddJsonConsoleLogging();
-        builder.AddStoriesTelemetry();
+        builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http =>
+        {
+            http.AddStandardResilienceHandler();
+            http.AddServiceDiscovery();
+        });
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }
@@ -48,12 +53,14 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Maps <c>/health</c> (every check; 503 when one is unhealthy), <c>/alive</c> (liveness only) and
-    /// <c>/healthz</c> (every dependency's status as JSON: 503 when unhealthy, 200 when healthy or degraded).
-    /// All three are anonymous and mapped in every environment.
+    /// Maps <c>/health</c> (every check; 503 when one is unhealthy), <c>/alive</c> (liveness only),
+    /// <c>/healthz</c> (every dependency's status as JSON: 503 when unhealthy, 200 when healthy or
+    /// degraded) and <c>/metrics</c> (Prometheus text from OpenTelemetry's exporter). All four are
+    /// anonymous and mapped in every environment: keep them off the public edge (README, "Platform").
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.MapPrometheusScrapingEndpoint().AllowAnonymous().ExcludeFromDescription();
         app.MapHealthChecks("/health").AllowAnonymous();
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Live) })
             .AllowAnonymous();

@@ -1,4 +1,5 @@
 using Stories.Data;
+using Stories.Worker;
 using Stories.Worker.Expiry;
 using Stories.Worker.Retention;
 
@@ -13,6 +14,7 @@ builder.AddServiceDefaults();
 builder.AddStoriesDbContextFactory();
 builder.AddExpiry();
 builder.AddRetention();
+builder.Services.AddCountersAtZero<WorkerMetrics>(metrics => metrics.StartAtZero());
 
 var app = builder.Build();
 
@@ -27,9 +29,8 @@ if (sweepOnce)
     return;
 }
 
-// The worker serves only operational endpoints: health and metrics.
+// The worker serves only operational endpoints: health and metrics (MapDefaultEndpoints).
 app.MapDefaultEndpoints();
-app.MapPrometheusScrapingEndpoint();
 
 app.Run();
 

@@ -29,6 +29,15 @@ public sealed class WorkerMetrics
 
     public Counter<long> StoriesExpired { get; }
 
+    /// <summary>The counters, listed at 0 by a fresh process (see <c>AddCountersAtZero</c>).</summary>
+    public void StartAtZero()
+    {
+        StoriesExpired.Add(0);
+        StoriesPurged.Add(0);
+        IdempotencyKeysPurged.Add(0);
+        OrphanUploadsDeleted.Add(0);
+    }
+
     public Histogram<double> SweepLatency { get; }
 
     public Counter<long> StoriesPurged { get; }

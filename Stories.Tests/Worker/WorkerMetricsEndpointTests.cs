@@ -12,6 +12,19 @@ public sealed class WorkerMetricsEndpointTests(WorkerFactory factory) : IClassFi
     public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
+    public async Task ItsCountersAreListedBeforeTheyCountAnything()
+    {
+        using var client = factory.CreateClient();
+
+        var exposition = PrometheusText.Parse(await client.GetStringAsync("/metrics"));
+
+        foreach (var counter in new[] { "stories_expired_total", "stories_purged_total", "idempotency_keys_purged_total", "orphan_uploads_deleted_total" })
+        {
+            Assert.Equal("counter", exposition.Families[counter].Type);
+        }
+    }
+
+    [Fact]
     public async Task MetricsExposeExpiredCountSweepLatencyAndLastSuccessAfterASweep()
     {
         using var client = factory.CreateClient();

@@ -41,7 +41,7 @@ public sealed partial class EventRedis(
         {
             result = await call(redis.Database).WaitAsync(options.Value.RedisTimeout, cancellationToken);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        catch (Exception exception) when (RedisErrors.IsUnavailable(exception) && !cancellationToken.IsCancellationRequested)
         {
             throw Failed(operation, exception);
         }

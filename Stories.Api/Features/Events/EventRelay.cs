@@ -105,7 +105,7 @@ public sealed partial class EventRelay(
             queue.OnMessage(OnMessage);
             _queue = queue;
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
+        catch (Exception exception) when (RedisErrors.IsUnavailable(exception))
         {
             DropSubscription(subscriber);
             if (!cancellationToken.IsCancellationRequested)

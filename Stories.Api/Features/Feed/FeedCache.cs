@@ -121,7 +121,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         {
             values = await redis.Database.StringGetAsync(keys);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        catch (Exception exception) when (RedisErrors.IsUnavailable(exception))
         {
             metrics.CacheError(FeedName, "read");
             return FeedCacheRead.Unavailable;
@@ -198,7 +198,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
                      (long)s_recentViewsWindow.TotalMilliseconds, (long)s_generationLifetime.TotalSeconds]);
                 return;
             }
-            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            catch (Exception exception) when (RedisErrors.IsUnavailable(exception))
             {
                 metrics.CacheError(FeedName, "invalidate");
             }
@@ -245,7 +245,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
                 await redis.Database.ScriptEvaluateAsync(BumpScript, [pending.Key], [lifetime]);
                 _pendingBumps.TryRemove(pending);
             }
-            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            catch (Exception exception) when (RedisErrors.IsUnavailable(exception))
             {
                 return false;
             }
@@ -260,7 +260,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         {
             await redis.Database.StringSetAsync(key, value, ttl);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        catch (Exception exception) when (RedisErrors.IsUnavailable(exception))
         {
             metrics.CacheError(cache, "write");
         }
@@ -341,7 +341,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
             viewed = (RedisResult[])(await redis.Database.ScriptEvaluateAsync(
                 ViewedAmongScript, [RecentViews(userId)], [.. unviewed.Select(story => (RedisValue)story.StoryId.ToString("N"))]))!;
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        catch (Exception exception) when (RedisErrors.IsUnavailable(exception))
         {
             metrics.CacheError(FeedName, "read");
             return null;

@@ -43,23 +43,19 @@ public sealed class ApiMetrics
         _cacheErrors = meter.CreateCounter<long>("cache_errors", description: "Cache operations that failed (the request fell back to the database), by cache and operation.");
     }
 
-    /// <summary>
-    /// Puts the product's counters on the scrape at 0, so a fresh replica lists them before their first
-    /// event (a dashboard's rate() starts with the replica, and an absent series means something is wrong).
-    /// Called once the meter provider listens: a measurement before that is lost.
-    /// </summary>
-    public void RecordBaseline()
-    {
-        _storiesCreated.Add(0);
-        _storyViews.Add(0);
-        _reactions.Add(0);
-    }
-
     public void RequestAnswered(string route, string method, int statusCode, TimeSpan elapsed)
     {
         var tags = new TagList { { "route", route }, { "method", method }, { "code", StatusCodeText(statusCode) } };
         _requests.Add(1, tags);
         _requestDuration.Record(elapsed.TotalSeconds, tags);
+    }
+
+    /// <summary>The domain counters, listed at 0 by a fresh process (see <c>AddCountersAtZero</c>).</summary>
+    public void StartAtZero()
+    {
+        _storiesCreated.Add(0);
+        _storyViews.Add(0);
+        _reactions.Add(0);
     }
 
     public void StoryCreated() => _storiesCreated.Add(1);

@@ -18,20 +18,8 @@ public static class HttpMetrics
     public static IHostApplicationBuilder AddApiMetrics(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ApiMetrics>();
-        // Hosted services start in registration order: this one after the service defaults' telemetry.
-        builder.Services.AddHostedService<MetricsBaseline>();
+        builder.Services.AddCountersAtZero<ApiMetrics>(metrics => metrics.StartAtZero());
         return builder;
-    }
-
-    private sealed class MetricsBaseline(ApiMetrics metrics) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            metrics.RecordBaseline();
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     /// <summary>

@@ -87,7 +87,7 @@ public sealed partial class TokenBuckets(
 
             return new RateLimitDecision((int)result[0] == 1, (long)result[1], limit);
         }
-        catch (Exception exception) when (exception is RedisException or TimeoutException)
+        catch (Exception exception) when (RedisErrors.IsUnavailable(exception))
         {
             FallingBack(exception);
             return null;

@@ -45,6 +45,17 @@ public sealed class RedisStore(IConnectionMultiplexer connection, IOptions<Redis
     public RedisChannel Channel(string name) => RedisChannel.Literal(options.Value.KeyPrefix + name);
 }
 
+public static class RedisErrors
+{
+    /// <summary>
+    /// How SE.Redis says Redis could not serve a call: a <see cref="RedisException"/> (no connection, a
+    /// server error), a <see cref="RedisTimeoutException"/> (a <see cref="TimeoutException"/>), or — for a
+    /// command in flight on a connection it tears down as dead — a <see cref="TaskCanceledException"/>.
+    /// Callers that pass a token of their own check it first: their cancellation is not an outage.
+    /// </summary>
+    public static bool IsUnavailable(Exception exception) => exception is RedisException or TimeoutException or OperationCanceledException;
+}
+
 public static class RedisSetup
 {
     /// <summary>
@@ -53,6 +64,7 @@ public static class RedisSetup
     /// <see cref="RedisOptions"/> and <c>abortConnect=false</c>: the process starts without Redis and
     /// the multiplexer reconnects in the background. Aspire's own health check is left out: it reports
     /// an unreachable Redis as unhealthy, and Redis down is only degraded here (<see cref="RedisHealthCheck"/>).
+    /// Its tracing adds a span per Redis command when traces are exported.
     /// </summary>
     public static IHostApplicationBuilder AddStoriesRedis(this IHostApplicationBuilder builder)
     {
@@ -69,8 +81,8 @@ public static class RedisSetup
             configureSettings: aspire =>
             {
                 aspire.DisableHealthChecks = true;
-                // Spans for Redis commands come with the telemetry of the service defaults, once they use the hosting package.
-                aspire.DisableTracing = true;
+                // Spans for Redis commands only when they are exported, like every in-box span (see the service defaults).
+                aspire.DisableTracing = !TelemetryExtensions.ExportsOtlp(builder.Configuration);
             },
             configureOptions: options =>
             {
@@ -95,11 +107,11 @@ internal sealed class RedisHealthCheck(RedisStore redis) : IHealthCheck
             await redis.Database.PingAsync();
             return HealthCheckResult.Healthy("Redis answers.");
         }
-        catch (RedisTimeoutException exception)
+        catch (TimeoutException exception)
         {
             return HealthCheckResult.Degraded("Redis does not answer in time.", exception);
         }
-        catch (RedisException exception)
+        catch (Exception exception) when (RedisErrors.IsUnavailable(exception) && !cancellationToken.IsCancellationRequested)
         {
             return HealthCheckResult.Degraded("Redis does not answer: rate limits run per replica, caches are bypassed, events stay on this replica.", exception);
         }
