@@ -78,6 +78,7 @@ app.MapStories();
 app.MapFeed();
 app.MapSearch();
 app.MapFollows();
+app.MapBlocks();
 app.MapStats();
 app.MapEvents();
 

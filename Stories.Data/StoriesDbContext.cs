@@ -10,6 +10,8 @@ public sealed class StoriesDbContext(DbContextOptions<StoriesDbContext> options)
 
     public DbSet<Follow> Follows => Set<Follow>();
 
+    public DbSet<Block> Blocks => Set<Block>();
+
     public DbSet<Story> Stories => Set<Story>();
 
     public DbSet<StoryAudience> StoryAudience => Set<StoryAudience>();

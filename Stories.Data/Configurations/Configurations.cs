@@ -26,6 +26,17 @@ internal sealed class FollowConfiguration : IEntityTypeConfiguration<Follow>
     }
 }
 
+internal sealed class BlockConfiguration : IEntityTypeConfiguration<Block>
+{
+    public void Configure(EntityTypeBuilder<Block> builder)
+    {
+        builder.ToTable("blocks");
+        builder.HasKey(block => new { block.BlockerId, block.BlockedId });
+        builder.HasOne<User>().WithMany().HasForeignKey(block => block.BlockerId);
+        builder.HasOne<User>().WithMany().HasForeignKey(block => block.BlockedId);
+    }
+}
+
 internal sealed class StoryConfiguration : IEntityTypeConfiguration<Story>
 {
     public void Configure(EntityTypeBuilder<Story> builder)

@@ -30,7 +30,7 @@ public sealed class FeedQuery(StoriesDbContext db, StoryReader reader, FeedCache
             await cache.StoreFriendsAsync(callerId, stamp, friends);
         }
 
-        var stories = friends is null ? db.Stories.VisibleTo(db, callerId, now) : db.Stories.VisibleTo(callerId, [.. friends], now);
+        var stories = friends is null ? db.Stories.VisibleTo(db, callerId, now) : db.Stories.VisibleTo(db, callerId, [.. friends], now);
         if (after is var (afterTime, afterId))
         {
             stories = stories.Where(story => story.CreatedAt < afterTime || (story.CreatedAt == afterTime && story.Id.CompareTo(afterId) < 0));

@@ -42,12 +42,14 @@ public static class FollowEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "You cannot follow yourself.");
         }
 
-        // Insert only if the followee exists; a repeat follow changes nothing.
+        // Insert only if the followee exists and has not blocked the follower; a repeat follow changes nothing.
         var now = time.GetUtcNowMicroseconds();
         var inserted = await db.Database.ExecuteSqlAsync(
             $"""
             insert into follows (follower_id, followee_id, created_at)
-            select {followerId}, id, {now} from users where id = {userId}
+            select {followerId}, id, {now} from users
+            where id = {userId}
+              and not exists (select 1 from blocks where blocker_id = {userId} and blocked_id = {followerId})
             on conflict do nothing
             """,
             cancellationToken);
@@ -56,7 +58,7 @@ public static class FollowEndpoints
             await InvalidateBothAsync(feedCache, followerId, userId);
         }
 
-        return await db.Users.AnyAsync(u => u.Id == userId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+        return await db.Users.SeenBy(db, followerId).AnyAsync(u => u.Id == userId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
     private static Task<Results<NoContent, NotFound, ProblemHttpResult>> UnfollowAsync(
@@ -90,10 +92,12 @@ public static class FollowEndpoints
             await InvalidateBothAsync(feedCache, followerId, followeeId);
         }
 
-        return await db.Users.AnyAsync(u => u.Id == otherId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+        return await db.Users.SeenBy(db, followerId == otherId ? followeeId : followerId).AnyAsync(u => u.Id == otherId, cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound();
     }
 
     /// <summary>A follow changes who is whose friend on both sides: both users' cached friends and pages go.</summary>
-    private static Task InvalidateBothAsync(FeedCache feedCache, Guid followerId, Guid followeeId) =>
+    internal static Task InvalidateBothAsync(FeedCache feedCache, Guid followerId, Guid followeeId) =>
         Task.WhenAll(feedCache.InvalidateUserAsync(followerId), feedCache.InvalidateUserAsync(followeeId));
 }

@@ -8,18 +8,19 @@ namespace Stories.Tests.Api.Stories;
 /// answers exactly like a missing story (404). Built once per class: an author; a stranger who follows
 /// the author (not followed back); a mutual follower (a friend); an audience member who follows but is
 /// not followed back; a friend the author then removed as a follower; a friend who then unfollowed;
-/// a non-follower; and one story of each kind.
+/// a non-follower; a friend on the audience list whom the author then blocked; and one story of each kind.
 /// </summary>
 public sealed class VisibilityMatrixTests(VisibilityMatrixTests.Scenario scenario) : IClassFixture<VisibilityMatrixTests.Scenario>
 {
     public static readonly string[] Kinds = ["public", "friends", "audience", "private"];
-    public static readonly string[] Callers = ["author", "stranger_follower", "mutual", "audience_member", "removed_follower", "ex_follower", "non_follower"];
+    public static readonly string[] Callers = ["author", "stranger_follower", "mutual", "audience_member", "removed_follower", "ex_follower", "non_follower", "blocked"];
     public static readonly string[] Operations = ["get", "feed", "search", "view", "react", "viewers"];
 
     /// <summary>Who sees which kind — the rule the whole product rests on.</summary>
     private static bool Sees(string caller, string kind) => (caller, kind) switch
     {
         ("author", _) => true,
+        ("blocked", _) => false,
         (_, "public") => true,
         ("mutual", "friends") => true,
         ("audience_member", "audience") => true,
@@ -166,14 +167,14 @@ public sealed class VisibilityMatrixTests(VisibilityMatrixTests.Scenario scenari
 
             var author = Users["author"];
             using var authorClient = this.CreateClientFor(author);
-            foreach (var follower in new[] { "stranger_follower", "mutual", "audience_member", "removed_follower", "ex_follower" })
+            foreach (var follower in new[] { "stranger_follower", "mutual", "audience_member", "removed_follower", "ex_follower", "blocked" })
             {
                 using var client = this.CreateClientFor(Users[follower]);
                 await client.FollowAsync(author.Id);
             }
 
             // Following back makes friends; then one friend is removed by the author, one unfollows.
-            foreach (var friend in new[] { "mutual", "removed_follower", "ex_follower" })
+            foreach (var friend in new[] { "mutual", "removed_follower", "ex_follower", "blocked" })
             {
                 await authorClient.FollowAsync(Users[friend].Id);
             }
@@ -187,8 +188,11 @@ public sealed class VisibilityMatrixTests(VisibilityMatrixTests.Scenario scenari
             StoryIds["public"] = await authorClient.CreateStoryIdAsync($"A {SearchWord("public")} story", "public");
             StoryIds["friends"] = await authorClient.CreateStoryIdAsync($"A {SearchWord("friends")} story", "friends");
             StoryIds["audience"] = await authorClient.CreateStoryIdAsync(
-                $"A {SearchWord("audience")} story", "friends", [Users["audience_member"].Id, Users["listed_stranger"].Id]);
+                $"A {SearchWord("audience")} story", "friends", [Users["audience_member"].Id, Users["listed_stranger"].Id, Users["blocked"].Id]);
             StoryIds["private"] = await authorClient.CreateStoryIdAsync($"A {SearchWord("private")} story", "private");
+
+            // Blocked last: a friend named on the audience list until then.
+            Assert.Equal(HttpStatusCode.NoContent, (await authorClient.PostAsync($"/blocks/{Users["blocked"].Id}", null)).StatusCode);
         }
     }
 }
