@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,6 +26,14 @@ public sealed class JsonLogFormatter() : ConsoleFormatter(FormatterName)
 
     private const string OriginalFormatKey = "{OriginalFormat}";
 
+    /// <summary>
+    /// Text as it is: a log line goes to a pipeline, never into HTML, so <c>+</c>, <c>'</c> and
+    /// non-ASCII letters need no <c>\u</c> escape (the default encoder's are for embedding in web
+    /// pages). Quotes, backslashes and control characters are still escaped, so a line stays one
+    /// JSON object.
+    /// </summary>
+    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <inheritdoc />
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
@@ -35,7 +44,7 @@ public sealed class JsonLogFormatter() : ConsoleFormatter(FormatterName)
         }
 
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, s_writerOptions))
         {
             json.WriteStartObject();
             json.WriteString("timestamp", DateTimeOffset.UtcNow);

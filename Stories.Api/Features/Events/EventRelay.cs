@@ -129,9 +129,10 @@ public sealed partial class EventRelay(
         {
             subscriber.Unsubscribe(log.Channel, handler: null, CommandFlags.FireAndForget);
         }
-        catch (RedisException)
+        catch (Exception exception) when (exception is RedisException or ObjectDisposedException)
         {
-            // Not connected: the local registration is gone all the same, and Redis drops a subscription with its socket.
+            // Not connected, or the multiplexer was disposed first (a test host disposed twice): the local
+            // registration is gone all the same, and Redis drops a subscription with its socket.
         }
     }
 
