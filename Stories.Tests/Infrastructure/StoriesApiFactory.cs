@@ -15,7 +15,7 @@ namespace Stories.Tests.Infrastructure;
 /// </summary>
 public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256";
+    public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256-and-for-hs512-as-well";
     public const string Issuer = "stories";
     public const string Audience = "stories-clients";
 
