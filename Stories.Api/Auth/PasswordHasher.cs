@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Stories.Api.Infrastructure.Metrics;
 
 namespace Stories.Api.Auth;
 
@@ -31,12 +32,15 @@ public sealed class PasswordHasher : IDisposable
 
     private readonly int _cost;
     private readonly SemaphoreSlim _gate;
+    private readonly ApiMetrics _metrics;
     private readonly Lazy<string> _dummyHash;
 
-    public PasswordHasher(IOptions<PasswordOptions> options)
+    public PasswordHasher(IOptions<PasswordOptions> options, ApiMetrics metrics)
     {
         _cost = options.Value.BcryptCost;
         _gate = new SemaphoreSlim(options.Value.MaxConcurrentHashes);
+        _metrics = metrics;
+        // Made by this process at the cost it is configured with, so raising the cost raises it too.
         _dummyHash = new(() => Generate(Convert.ToBase64String(RandomNumberGenerator.GetBytes(16))));
     }
 
@@ -44,11 +48,27 @@ public sealed class PasswordHasher : IDisposable
         RunGatedAsync(() => Generate(password), cancellationToken);
 
     public Task<bool> VerifyAsync(string hash, string password, CancellationToken cancellationToken) =>
-        RunGatedAsync(() => BCrypt.Net.BCrypt.Verify(password, hash), cancellationToken);
+        RunGatedAsync(
+            () =>
+            {
+                _metrics.PasswordVerified(CostOf(hash));
+                return BCrypt.Net.BCrypt.Verify(password, hash);
+            },
+            cancellationToken);
 
     /// <summary>Pays the same cost as a real check, so an unknown email cannot be told apart by timing.</summary>
     public Task VerifyAgainstNothingAsync(string password, CancellationToken cancellationToken) =>
         VerifyAsync(_dummyHash.Value, password, cancellationToken);
+
+    /// <summary>
+    /// A hash of a lower cost than configured verifies faster than the dummy hash of an unknown email,
+    /// which would tell them apart by timing: such a hash is replaced at the next successful login.
+    /// </summary>
+    public bool NeedsRehash(string hash) => CostOf(hash) < _cost;
+
+    /// <summary>The cost in a modular-crypt bcrypt hash, <c>$2b$10$…</c>.</summary>
+    private static int CostOf(string hash) =>
+        hash.Length > 6 && int.TryParse(hash.AsSpan(4, 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var cost) ? cost : 0;
 
     public void Dispose() => _gate.Dispose();
 

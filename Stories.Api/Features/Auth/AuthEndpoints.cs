@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Stories.Api.Auth;
 using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
+using Stories.Data.Entities;
 
 namespace Stories.Api.Features.Auth;
 
@@ -69,6 +70,11 @@ public static class AuthEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid email or password.");
         }
 
+        if (hasher.NeedsRehash(user.PasswordHash))
+        {
+            await RehashAsync(db, hasher, user, request.Password!, cancellationToken);
+        }
+
         AuthLog.LoggedIn(logger, user.Id);
         return TypedResults.Ok(new AuthResponse(tokens.Issue(user.Id), user.Id, user.Email, user.Handle));
     }
@@ -81,6 +87,18 @@ public static class AuthEndpoints
             .Select(user => new ProfileResponse(user.Id, user.Email, user.Handle))
             .SingleOrDefaultAsync(cancellationToken);
         return profile is null ? TypedResults.NotFound() : TypedResults.Ok(profile);
+    }
+
+    /// <summary>
+    /// Replaces a hash of an older cost with one at the configured cost. The <c>WHERE</c> names the old
+    /// hash, so a password changed meanwhile is never overwritten.
+    /// </summary>
+    private static async Task RehashAsync(StoriesDbContext db, PasswordHasher hasher, User user, string password, CancellationToken cancellationToken)
+    {
+        var rehashed = await hasher.HashAsync(password, cancellationToken);
+        await db.Users
+            .Where(u => u.Id == user.Id && u.PasswordHash == user.PasswordHash)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.PasswordHash, rehashed), cancellationToken);
     }
 
     private static async Task<bool> VerifyNothingAsync(PasswordHasher hasher, string password, CancellationToken cancellationToken)
