@@ -46,7 +46,8 @@ public static class AuthEndpoints
     }
 
     private static async Task<Results<Ok<AuthResponse>, ValidationProblem, ProblemHttpResult>> LogInAsync(
-        LogInRequest request, StoriesDbContext db, PasswordHasher hasher, TokenIssuer tokens, ILogger<LogInRequest> logger, CancellationToken cancellationToken)
+        LogInRequest request, StoriesDbContext db, PasswordHasher hasher, TokenIssuer tokens, TokenBuckets buckets, HttpResponse response,
+        ILogger<LogInRequest> logger, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         AddError(errors, "email", string.IsNullOrWhiteSpace(request.Email) ? "Email is required." : null);
@@ -57,6 +58,14 @@ public static class AuthEndpoints
         }
 
         var email = Credentials.NormalizeEmail(request.Email!);
+        // Known or not, every email has a bucket: refusing only known ones would tell them apart. Its
+        // level is not shown on allowed answers: it would tell anyone how often others try the account.
+        var emailDecision = await buckets.TakeAsync(RateLimitPolicy.LoginEmail, EmailPartition(email));
+        if (!emailDecision.Allowed)
+        {
+            return TypedResults.Problem(response.TooManyRequests(RateLimitPolicy.LoginEmail, emailDecision));
+        }
+
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email == email, cancellationToken);
 
         // Both failures answer the same 401 after paying the same bcrypt cost: nothing tells
@@ -100,6 +109,10 @@ public static class AuthEndpoints
             .Where(u => u.Id == user.Id && u.PasswordHash == user.PasswordHash)
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.PasswordHash, rehashed), cancellationToken);
     }
+
+    /// <summary>A digest, so that Redis keys carry no email address.</summary>
+    private static string EmailPartition(string normalizedEmail) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(normalizedEmail)));
 
     private static async Task<bool> VerifyNothingAsync(PasswordHasher hasher, string password, CancellationToken cancellationToken)
     {

@@ -26,6 +26,7 @@ public sealed class ApiMetrics
     private readonly Counter<long> _cacheMisses;
     private readonly Counter<long> _cacheErrors;
     private readonly Counter<long> _passwordVerifications;
+    private readonly UpDownCounter<long> _passwordHashesActive;
 
     public ApiMetrics(IMeterFactory meterFactory)
     {
@@ -43,6 +44,7 @@ public sealed class ApiMetrics
         _cacheMisses = meter.CreateCounter<long>("cache_misses", description: "Cache lookups that went to the database, by cache.");
         _passwordVerifications = meter.CreateCounter<long>(
             "password_verifications", description: "bcrypt verifications, by the cost of the hash checked: after raising the cost, the old cost's share falls as users log in.");
+        _passwordHashesActive = meter.CreateUpDownCounter<long>("password_hashes_active", description: "bcrypt hashes and checks running now (at most Passwords:MaxConcurrentHashes).");
         _cacheErrors = meter.CreateCounter<long>("cache_errors", description: "Cache operations that failed (the request fell back to the database), by cache and operation.");
     }
 
@@ -81,6 +83,10 @@ public sealed class ApiMetrics
     public void CacheMiss(string cache) => _cacheMisses.Add(1, new KeyValuePair<string, object?>("cache", cache));
 
     public void PasswordVerified(int cost) => _passwordVerifications.Add(1, new KeyValuePair<string, object?>("cost", cost));
+
+    public void PasswordHashStarted() => _passwordHashesActive.Add(1);
+
+    public void PasswordHashEnded() => _passwordHashesActive.Add(-1);
 
     public void CacheError(string cache, string operation) =>
         _cacheErrors.Add(1, new KeyValuePair<string, object?>("cache", cache), new KeyValuePair<string, object?>("operation", operation));

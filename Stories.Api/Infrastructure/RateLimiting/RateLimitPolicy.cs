@@ -8,8 +8,14 @@ public enum RateLimitKey
     /// <summary>The authenticated caller's user id.</summary>
     User,
 
-    /// <summary>The client's IP address: for the anonymous routes, where credential stuffing comes from.</summary>
+    /// <summary>
+    /// The client's IP address, an IPv6 client's /64 network (one subscriber's allocation): for the
+    /// anonymous routes, where credential stuffing comes from.
+    /// </summary>
     ClientIp,
+
+    /// <summary>An account's email, which only the endpoint knows once it has read the body: it takes the token itself.</summary>
+    Email,
 }
 
 /// <summary>
@@ -23,7 +29,10 @@ public sealed record RateLimitPolicy(string Name, RateLimitKey Key, int DefaultP
     public static readonly RateLimitPolicy Login = new("login", RateLimitKey.ClientIp, 10);
     public static readonly RateLimitPolicy Signup = new("signup", RateLimitKey.ClientIp, 10);
 
-    public static IReadOnlyList<RateLimitPolicy> All { get; } = [Stories, Reactions, Login, Signup];
+    /// <summary>Logins to one account from anywhere: guessing one password from many addresses is as slow as from one.</summary>
+    public static readonly RateLimitPolicy LoginEmail = new("login_email", RateLimitKey.Email, 5);
+
+    public static IReadOnlyList<RateLimitPolicy> All { get; } = [Stories, Reactions, Login, Signup, LoginEmail];
 
     public string SectionName => $"{RateLimitOptions.SectionName}:{Name}";
 }
