@@ -113,7 +113,7 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // The cheapest bcrypt cost keeps sign-ups fast; the cost itself is asserted by its own test.
         builder.UseSetting("Passwords:BcryptCost", "4");
         // Rate limits have their own tests, with small limits; elsewhere they would throttle the tests' own set-up.
-        foreach (var policy in new[] { "Stories", "Reactions", "Login", "Signup", "login_email" })
+        foreach (var policy in new[] { "Stories", "Reactions", "Login", "Signup", "login_email", "uploads", "search", "follows", "tickets", "deletes", "views", "upload_kib" })
         {
             builder.UseSetting($"RateLimits:{policy}:PermitsPerMinute", "1000000");
         }

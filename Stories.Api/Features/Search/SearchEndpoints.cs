@@ -6,6 +6,7 @@ using Stories.Api.Auth;
 using Stories.Api.Features.Stories;
 using Stories.Api.Infrastructure;
 using Stories.Api.Infrastructure.Paging;
+using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
 
 namespace Stories.Api.Features.Search;
@@ -17,7 +18,7 @@ public static class SearchEndpoints
 
     public static IEndpointRouteBuilder MapSearch(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/search", SearchAsync).RequireAuthorization().WithTags("Search").WithName("SearchStories");
+        app.MapGet("/search", SearchAsync).RequireAuthorization().WithTags("Search").WithName("SearchStories").RequireRateLimit(RateLimitPolicy.Search);
         return app;
     }
 

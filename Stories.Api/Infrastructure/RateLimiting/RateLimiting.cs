@@ -13,7 +13,7 @@ public static class RateLimiting
         foreach (var policy in RateLimitPolicy.All)
         {
             builder.Services.AddOptions<RateLimitOptions>(policy.Name)
-                .Configure(limit => limit.PermitsPerMinute = policy.DefaultPermitsPerMinute)
+                .Configure(limit => (limit.PermitsPerMinute, limit.Burst) = (policy.DefaultPermitsPerMinute, policy.DefaultBurst))
                 .BindConfiguration(policy.SectionName)
                 .ValidateDataAnnotations()
                 .ValidateOnStart();
@@ -110,7 +110,9 @@ public static class RateLimitAnswers
         {
             Status = StatusCodes.Status429TooManyRequests,
             Title = "Too many requests.",
-            Detail = $"The '{policy.Name}' limit allows {decision.Limit.Capacity} requests per {decision.Limit.WindowSeconds} s. Retry in {decision.RetryAfterSeconds} s.",
+            Detail = decision.Tokens == 1
+                ? $"The '{policy.Name}' limit allows {decision.Limit.Capacity} requests per {decision.Limit.WindowSeconds} s. Retry in {decision.RetryAfterSeconds} s."
+                : $"The '{policy.Name}' limit allows {decision.Limit.Capacity} per {decision.Limit.WindowSeconds} s; this request needs {decision.Tokens}, {decision.Remaining} are left. Retry in {decision.RetryAfterSeconds} s.",
         };
     }
 }
