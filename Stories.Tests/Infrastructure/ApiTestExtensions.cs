@@ -46,13 +46,17 @@ public static class ApiTestExtensions
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, object body) =>
         client.PostAsJsonAsync(path, body, Json);
 
-    /// <summary>A failing login (a new address, a wrong password) that says it came through a proxy: <c>X-Forwarded-For</c> as given.</summary>
-    public static Task<HttpResponseMessage> FailLoginForwardedForAsync(this HttpClient client, string forwardedFor)
+    /// <summary>A failing login (a new address unless given, a wrong password) that says it came through a proxy: <c>X-Forwarded-For</c> as given.</summary>
+    public static Task<HttpResponseMessage> FailLoginForwardedForAsync(this HttpClient client, string forwardedFor, string? email = null) =>
+        client.PostForwardedForAsync("/login", forwardedFor, new { email = email ?? UniqueEmail("proxied"), password = "guessed password" });
+
+    /// <summary>A sign-up that says it came through a proxy: <c>X-Forwarded-For</c> as given.</summary>
+    public static Task<HttpResponseMessage> SignUpForwardedForAsync(this HttpClient client, string forwardedFor, string email) =>
+        client.PostForwardedForAsync("/signup", forwardedFor, new { email, password = "correct horse battery" });
+
+    private static Task<HttpResponseMessage> PostForwardedForAsync(this HttpClient client, string path, string forwardedFor, object body)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/login")
-        {
-            Content = JsonContent.Create(new { email = UniqueEmail("proxied"), password = "guessed password" }, options: Json),
-        };
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body, options: Json) };
         request.Headers.Add("X-Forwarded-For", forwardedFor);
         return client.SendAsync(request);
     }

@@ -15,7 +15,7 @@ namespace Stories.Tests.Infrastructure;
 /// </summary>
 public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256";
+    public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256-and-for-hs512-as-well";
     public const string Issuer = "stories";
     public const string Audience = "stories-clients";
 
@@ -113,7 +113,7 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // The cheapest bcrypt cost keeps sign-ups fast; the cost itself is asserted by its own test.
         builder.UseSetting("Passwords:BcryptCost", "4");
         // Rate limits have their own tests, with small limits; elsewhere they would throttle the tests' own set-up.
-        foreach (var policy in new[] { "Stories", "Reactions", "Login", "Signup" })
+        foreach (var policy in new[] { "Stories", "Reactions", "Login", "Signup", "login_email", "uploads", "search", "follows", "tickets", "deletes", "views", "upload_kib" })
         {
             builder.UseSetting($"RateLimits:{policy}:PermitsPerMinute", "1000000");
         }

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Stories.Api.Auth;
 using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
+using Stories.Data.Entities;
 
 namespace Stories.Api.Features.Auth;
 
@@ -45,7 +46,8 @@ public static class AuthEndpoints
     }
 
     private static async Task<Results<Ok<AuthResponse>, ValidationProblem, ProblemHttpResult>> LogInAsync(
-        LogInRequest request, StoriesDbContext db, PasswordHasher hasher, TokenIssuer tokens, ILogger<LogInRequest> logger, CancellationToken cancellationToken)
+        LogInRequest request, StoriesDbContext db, PasswordHasher hasher, TokenIssuer tokens, TokenBuckets buckets, HttpResponse response,
+        ILogger<LogInRequest> logger, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         AddError(errors, "email", string.IsNullOrWhiteSpace(request.Email) ? "Email is required." : null);
@@ -56,6 +58,14 @@ public static class AuthEndpoints
         }
 
         var email = Credentials.NormalizeEmail(request.Email!);
+        // Known or not, every email has a bucket: refusing only known ones would tell them apart. Its
+        // level is not shown on allowed answers: it would tell anyone how often others try the account.
+        var emailDecision = await buckets.TakeAsync(RateLimitPolicy.LoginEmail, EmailPartition(email));
+        if (!emailDecision.Allowed)
+        {
+            return TypedResults.Problem(response.TooManyRequests(RateLimitPolicy.LoginEmail, emailDecision));
+        }
+
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email == email, cancellationToken);
 
         // Both failures answer the same 401 after paying the same bcrypt cost: nothing tells
@@ -67,6 +77,11 @@ public static class AuthEndpoints
         {
             AuthLog.LogInFailed(logger, user?.Id);
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Invalid email or password.");
+        }
+
+        if (hasher.NeedsRehash(user.PasswordHash))
+        {
+            await RehashAsync(db, hasher, user, request.Password!, cancellationToken);
         }
 
         AuthLog.LoggedIn(logger, user.Id);
@@ -82,6 +97,22 @@ public static class AuthEndpoints
             .SingleOrDefaultAsync(cancellationToken);
         return profile is null ? TypedResults.NotFound() : TypedResults.Ok(profile);
     }
+
+    /// <summary>
+    /// Replaces a hash of an older cost with one at the configured cost. The <c>WHERE</c> names the old
+    /// hash, so a password changed meanwhile is never overwritten.
+    /// </summary>
+    private static async Task RehashAsync(StoriesDbContext db, PasswordHasher hasher, User user, string password, CancellationToken cancellationToken)
+    {
+        var rehashed = await hasher.HashAsync(password, cancellationToken);
+        await db.Users
+            .Where(u => u.Id == user.Id && u.PasswordHash == user.PasswordHash)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.PasswordHash, rehashed), cancellationToken);
+    }
+
+    /// <summary>A digest, so that Redis keys carry no email address.</summary>
+    private static string EmailPartition(string normalizedEmail) =>
+        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(normalizedEmail)));
 
     private static async Task<bool> VerifyNothingAsync(PasswordHasher hasher, string password, CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Stories.Api.Auth;
+using Stories.Api.Infrastructure.RateLimiting;
 
 namespace Stories.Api.Features.Events;
 
@@ -15,7 +16,7 @@ public static class EventsEndpoints
         // minting a ticket takes the header, so a ticket cannot buy another.
         group.MapGet("/events", StreamAsync).RequireAuthorization(EventsSetup.StreamPolicy).WithName("StreamEvents");
         group.MapGet("/ws", StreamOverWebSocketAsync).RequireAuthorization(EventsSetup.StreamPolicy).WithName("StreamEventsOverWebSocket");
-        group.MapPost("/events/ticket", CreateTicketAsync).RequireAuthorization().WithName("CreateEventTicket");
+        group.MapPost("/events/ticket", CreateTicketAsync).RequireAuthorization().WithName("CreateEventTicket").RequireRateLimit(RateLimitPolicy.Tickets);
         return app;
     }
 

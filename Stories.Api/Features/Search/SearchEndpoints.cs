@@ -2,10 +2,12 @@ using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Stories.Api.Auth;
 using Stories.Api.Features.Stories;
 using Stories.Api.Infrastructure;
 using Stories.Api.Infrastructure.Paging;
+using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
 
 namespace Stories.Api.Features.Search;
@@ -17,7 +19,7 @@ public static class SearchEndpoints
 
     public static IEndpointRouteBuilder MapSearch(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/search", SearchAsync).RequireAuthorization().WithTags("Search").WithName("SearchStories");
+        app.MapGet("/search", SearchAsync).RequireAuthorization().WithTags("Search").WithName("SearchStories").RequireRateLimit(RateLimitPolicy.Search);
         return app;
     }
 
@@ -26,8 +28,9 @@ public static class SearchEndpoints
     /// <c>q</c> goes through <c>websearch_to_tsquery</c>, which accepts any input (quotes, <c>or</c>,
     /// <c>-</c>) without ever failing to parse. The generated <c>search_vector</c> and its GIN index do the matching.
     /// </summary>
-    private static async Task<Results<Ok<StoryPage>, ValidationProblem>> SearchAsync(
-        string? q, int? limit, string? cursor, ClaimsPrincipal user, StoriesDbContext db, StoryReader reader, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<StoryPage>, ValidationProblem, ProblemHttpResult>> SearchAsync(
+        string? q, int? limit, string? cursor, ClaimsPrincipal user, StoriesDbContext db, StoryReader reader, TimeProvider time,
+        IOptions<SearchOptions> options, HttpResponse response, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(q) || q.Length > MaxQueryLength || q.Contains('\0', StringComparison.Ordinal))
         {
@@ -51,8 +54,11 @@ public static class SearchEndpoints
 
         var callerId = user.GetUserId();
         var now = time.GetUtcNowMicroseconds();
+        // Only the newest matches are ranked: ranking reads every candidate's vector.
         var matches = db.Stories.VisibleTo(db, callerId, now)
             .Where(story => story.SearchVector!.Matches(EF.Functions.WebSearchToTsQuery(TextSearchConfig, q)))
+            .OrderByDescending(story => story.CreatedAt).ThenByDescending(story => story.Id)
+            .Take(options.Value.MaxCandidates)
             .Select(story => new { story.Id, story.CreatedAt, Rank = story.SearchVector!.Rank(EF.Functions.WebSearchToTsQuery(TextSearchConfig, q)) });
         if (cursor is not null)
         {
@@ -61,10 +67,18 @@ public static class SearchEndpoints
         }
 
         var take = limit ?? Cursor.DefaultLimit;
-        var page = await matches
+        var ranked = matches
             .OrderByDescending(match => match.Rank).ThenByDescending(match => match.CreatedAt).ThenByDescending(match => match.Id)
-            .Take(take + 1)
-            .ToListAsync(cancellationToken);
+            .Take(take + 1);
+        if (await SearchBounded.ToListAsync(db, ranked, options.Value.StatementTimeout, cancellationToken) is not { } page)
+        {
+            response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "The search took too long.",
+                detail: $"It was stopped after {options.Value.StatementTimeout.TotalSeconds:0.#} s. Retry shortly, or search for rarer words.");
+        }
+
         var ids = page.Take(take).Select(match => match.Id).ToList();
         var rows = await StoryReader.Project(db.Stories.VisibleTo(db, callerId, now).Where(story => ids.Contains(story.Id)), callerId)
             .AsNoTracking()

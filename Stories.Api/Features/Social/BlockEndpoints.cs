@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Stories.Api.Auth;
 using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
 
 namespace Stories.Api.Features.Social;
@@ -18,7 +19,8 @@ public static class BlockEndpoints
 {
     public static IEndpointRouteBuilder MapBlocks(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/blocks").RequireAuthorization().WithTags("Social");
+        // Blocks share the follows bucket: both are writes to the social graph that invalidate two feeds.
+        var group = app.MapGroup("/blocks").RequireAuthorization().RequireRateLimit(RateLimitPolicy.Follows).WithTags("Social");
 
         group.MapPost("{user_id:guid}", BlockAsync).WithName("Block");
         group.MapDelete("{user_id:guid}", UnblockAsync).WithName("Unblock");

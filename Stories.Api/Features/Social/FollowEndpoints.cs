@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Stories.Api.Auth;
 using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
 
 namespace Stories.Api.Features.Social;
@@ -19,11 +20,12 @@ public static class FollowEndpoints
 {
     public static IEndpointRouteBuilder MapFollows(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/follow").RequireAuthorization().WithTags("Social");
+        // One bucket for following and unfollowing: a script toggling a follow spends it either way.
+        var group = app.MapGroup("/follow").RequireAuthorization().RequireRateLimit(RateLimitPolicy.Follows).WithTags("Social");
 
         group.MapPost("{user_id:guid}", FollowAsync).WithName("Follow");
         group.MapDelete("{user_id:guid}", UnfollowAsync).WithName("Unfollow");
-        app.MapGroup("/followers").RequireAuthorization().WithTags("Social")
+        app.MapGroup("/followers").RequireAuthorization().RequireRateLimit(RateLimitPolicy.Follows).WithTags("Social")
             .MapDelete("{user_id:guid}", RemoveFollowerAsync).WithName("RemoveFollower");
         return app;
     }

@@ -19,8 +19,8 @@ public static class StoriesEndpoints
 
         group.MapPost("", CreateAsync).WithName("CreateStory").RequireRateLimit(RateLimitPolicy.Stories);
         group.MapGet("{id:guid}", GetAsync).WithName("GetStory");
-        group.MapDelete("{id:guid}", DeleteAsync).WithName("DeleteStory");
-        group.MapPost("{id:guid}/view", ViewAsync).WithName("ViewStory");
+        group.MapDelete("{id:guid}", DeleteAsync).WithName("DeleteStory").RequireRateLimit(RateLimitPolicy.Deletes);
+        group.MapPost("{id:guid}/view", ViewAsync).WithName("ViewStory").RequireRateLimit(RateLimitPolicy.Views);
         group.MapPost("{id:guid}/reactions", ReactAsync).WithName("ReactToStory").RequireRateLimit(RateLimitPolicy.Reactions);
         group.MapGet("{id:guid}/viewers", GetViewersAsync).WithName("GetStoryViewers");
         return app;

@@ -25,6 +25,8 @@ public sealed class ApiMetrics
     private readonly Counter<long> _cacheHits;
     private readonly Counter<long> _cacheMisses;
     private readonly Counter<long> _cacheErrors;
+    private readonly Counter<long> _passwordVerifications;
+    private readonly UpDownCounter<long> _passwordHashesActive;
 
     public ApiMetrics(IMeterFactory meterFactory)
     {
@@ -40,6 +42,9 @@ public sealed class ApiMetrics
         _rateLimitFallbacks = meter.CreateCounter<long>("rate_limit_fallbacks", description: "Rate-limit decisions taken by this replica's in-process buckets because Redis was unavailable.");
         _cacheHits = meter.CreateCounter<long>("cache_hits", description: "Cache lookups answered from Redis, by cache.");
         _cacheMisses = meter.CreateCounter<long>("cache_misses", description: "Cache lookups that went to the database, by cache.");
+        _passwordVerifications = meter.CreateCounter<long>(
+            "password_verifications", description: "bcrypt verifications, by the cost of the hash checked: after raising the cost, the old cost's share falls as users log in.");
+        _passwordHashesActive = meter.CreateUpDownCounter<long>("password_hashes_active", description: "bcrypt hashes and checks running now (at most Passwords:MaxConcurrentHashes).");
         _cacheErrors = meter.CreateCounter<long>("cache_errors", description: "Cache operations that failed (the request fell back to the database), by cache and operation.");
     }
 
@@ -72,6 +77,12 @@ public sealed class ApiMetrics
     public void CacheHit(string cache) => _cacheHits.Add(1, new KeyValuePair<string, object?>("cache", cache));
 
     public void CacheMiss(string cache) => _cacheMisses.Add(1, new KeyValuePair<string, object?>("cache", cache));
+
+    public void PasswordVerified(int cost) => _passwordVerifications.Add(1, new KeyValuePair<string, object?>("cost", cost));
+
+    public void PasswordHashStarted() => _passwordHashesActive.Add(1);
+
+    public void PasswordHashEnded() => _passwordHashesActive.Add(-1);
 
     public void CacheError(string cache, string operation) =>
         _cacheErrors.Add(1, new KeyValuePair<string, object?>("cache", cache), new KeyValuePair<string, object?>("operation", operation));

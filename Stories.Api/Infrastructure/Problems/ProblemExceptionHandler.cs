@@ -2,14 +2,15 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using Stories.Api.Auth;
 using Stories.Data.Storage;
 
 namespace Stories.Api.Infrastructure.Problems;
 
 /// <summary>
-/// Maps what escapes a handler to problem+json. Only two kinds are expected here: a request the
-/// framework could not bind (a 4xx the client must fix) and an unavailable dependency — the database
-/// or storage (503, retry later). Everything else is a bug and answers a bare 500 that reveals nothing.
+/// Maps what escapes a handler to problem+json. Only three kinds are expected here: a request the
+/// framework could not bind (a 4xx the client must fix), an unavailable dependency — the database
+/// or storage — and more bcrypt work than the process takes at once (503, retry later). Everything else is a bug and answers a bare 500 that reveals nothing.
 /// </summary>
 internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
@@ -22,6 +23,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             // Before the database test: a storage timeout must not be reported as the database's.
             StorageUnavailableException => StorageUnavailable(httpContext, exception),
             CommitOutcomeUnknownException => CommitOutcomeUnknown(httpContext, exception),
+            PasswordHasherBusyException => PasswordHasherBusy(httpContext),
             _ when IsDatabaseUnavailable(exception) => DatabaseUnavailable(httpContext, exception),
             // A safety net: text PostgreSQL cannot store (NUL, invalid UTF-8) is the client's input,
             // even where no validator caught it first.
@@ -71,6 +73,17 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             Title = "The database was lost while saving.",
             Detail = "The outcome is unknown: the change may or may not have been saved. Retry with the same Idempotency-Key " +
                 "to get its result; without one, look before you retry, or it may be made twice.",
+        };
+    }
+
+    private static ProblemDetails PasswordHasherBusy(HttpContext httpContext)
+    {
+        httpContext.Response.Headers.RetryAfter = "1";
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable,
+            Title = "Too many password checks at once.",
+            Detail = "Nothing was changed by this request. Retry in a second.",
         };
     }
 

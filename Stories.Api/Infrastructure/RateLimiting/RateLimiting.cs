@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -12,7 +13,7 @@ public static class RateLimiting
         foreach (var policy in RateLimitPolicy.All)
         {
             builder.Services.AddOptions<RateLimitOptions>(policy.Name)
-                .Configure(limit => limit.PermitsPerMinute = policy.DefaultPermitsPerMinute)
+                .Configure(limit => (limit.PermitsPerMinute, limit.Burst) = (policy.DefaultPermitsPerMinute, policy.DefaultBurst))
                 .BindConfiguration(policy.SectionName)
                 .ValidateDataAnnotations()
                 .ValidateOnStart();
@@ -45,15 +46,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, TokenBuckets buc
         }
 
         var decision = await buckets.TakeAsync(policy, partition);
-        // On every answer of a limited route, set as it starts: the exception handler clears headers set earlier.
-        context.Response.OnStarting(() =>
-        {
-            var headers = context.Response.Headers;
-            headers["RateLimit-Policy"] = $"\"{policy.Name}\";q={decision.Limit.Capacity};w={decision.Limit.WindowSeconds}";
-            headers["RateLimit"] = $"\"{policy.Name}\";r={decision.Remaining};t={decision.ResetSeconds}";
-            return Task.CompletedTask;
-        });
-
+        context.Response.AddRateLimitHeaders(policy, decision);
         if (decision.Allowed)
         {
             await next(context);
@@ -61,17 +54,7 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, TokenBuckets buc
         }
 
         context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        context.Response.Headers.RetryAfter = decision.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests.",
-                Detail = $"The '{policy.Name}' limit allows {decision.Limit.Capacity} requests per {decision.Limit.WindowSeconds} s. Retry in {decision.RetryAfterSeconds} s.",
-            },
-        });
+        await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = context.Response.TooManyRequests(policy, decision) });
     }
 
     /// <summary>
@@ -81,6 +64,55 @@ internal sealed class RateLimitMiddleware(RequestDelegate next, TokenBuckets buc
     private static string? PartitionOf(HttpContext context, RateLimitPolicy policy) => policy.Key switch
     {
         RateLimitKey.User => context.User.FindFirst(JwtRegisteredClaimNames.Sub)?.Value,
-        _ => context.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : IPAddress.None.ToString(),
+        RateLimitKey.ClientIp => ClientNetwork(context.Connection.RemoteIpAddress),
+        _ => null,
     };
+
+    /// <summary>
+    /// An IPv4 client's address; an IPv6 client's /64. A subscriber is handed a /64 (or more) and may
+    /// pick any of its 2^64 addresses, so a bucket per full address would be no limit at all.
+    /// </summary>
+    private static string ClientNetwork(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return IPAddress.None.ToString();
+        }
+
+        if (address.IsIPv4MappedToIPv6 || address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.MapToIPv4().ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return $"{new IPAddress(bytes)}/64";
+    }
+}
+
+/// <summary>How a limited route answers, whether the middleware or the endpoint itself (<see cref="RateLimitKey.Email"/>) took the token.</summary>
+public static class RateLimitAnswers
+{
+    /// <summary>The IETF RateLimit fields, set as the response starts: the exception handler clears headers set earlier.</summary>
+    public static void AddRateLimitHeaders(this HttpResponse response, RateLimitPolicy policy, RateLimitDecision decision) =>
+        response.OnStarting(() =>
+        {
+            response.Headers["RateLimit-Policy"] = $"\"{policy.Name}\";q={decision.Limit.Capacity};w={decision.Limit.WindowSeconds}";
+            response.Headers["RateLimit"] = $"\"{policy.Name}\";r={decision.Remaining};t={decision.ResetSeconds}";
+            return Task.CompletedTask;
+        });
+
+    /// <summary>The 429 problem of a refused request; sets its <c>Retry-After</c>.</summary>
+    public static ProblemDetails TooManyRequests(this HttpResponse response, RateLimitPolicy policy, RateLimitDecision decision)
+    {
+        response.Headers.RetryAfter = decision.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status429TooManyRequests,
+            Title = "Too many requests.",
+            Detail = decision.Tokens == 1
+                ? $"The '{policy.Name}' limit allows {decision.Limit.Capacity} requests per {decision.Limit.WindowSeconds} s. Retry in {decision.RetryAfterSeconds} s."
+                : $"The '{policy.Name}' limit allows {decision.Limit.Capacity} per {decision.Limit.WindowSeconds} s; this request needs {decision.Tokens}, {decision.Remaining} are left. Retry in {decision.RetryAfterSeconds} s.",
+        };
+    }
 }

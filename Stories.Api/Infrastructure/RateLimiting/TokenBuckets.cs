@@ -49,15 +49,16 @@ public sealed partial class TokenBuckets(
     private readonly ConcurrentDictionary<string, LocalBucket> _local = new(StringComparer.Ordinal);
     private int _fallingBack;
 
-    public async Task<RateLimitDecision> TakeAsync(RateLimitPolicy policy, string partition)
+    /// <summary>Takes <paramref name="tokens"/> from the partition's bucket, or nothing when it holds fewer.</summary>
+    public async Task<RateLimitDecision> TakeAsync(RateLimitPolicy policy, string partition, long tokens = 1)
     {
         var limit = options.Get(policy.Name);
         var key = $"ratelimit:{policy.Name}:{partition}";
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var decision = await TakeFromRedisAsync(key, limit, now);
+        var decision = await TakeFromRedisAsync(key, limit, tokens, now);
         if (decision is null)
         {
-            decision = TakeLocally(key, limit, now);
+            decision = TakeLocally(key, limit, tokens, now);
             metrics.RateLimitFellBack(policy.Name);
         }
 
@@ -65,7 +66,7 @@ public sealed partial class TokenBuckets(
         return decision.Value;
     }
 
-    private async Task<RateLimitDecision?> TakeFromRedisAsync(string key, RateLimitOptions limit, long now)
+    private async Task<RateLimitDecision?> TakeFromRedisAsync(string key, RateLimitOptions limit, long tokens, long now)
     {
         // A disconnected multiplexer would make every request wait for its timeout: skip it at once.
         if (!redis.Connection.IsConnected)
@@ -76,7 +77,7 @@ public sealed partial class TokenBuckets(
 
         try
         {
-            RedisValue[] arguments = [limit.Capacity * RateLimitDecision.SharesPerToken, RateLimitDecision.SharesPerToken, limit.PermitsPerMinute, now];
+            RedisValue[] arguments = [(long)limit.Capacity * RateLimitDecision.SharesPerToken, tokens * RateLimitDecision.SharesPerToken, limit.PermitsPerMinute, now];
             var result = (RedisResult[])(await redis.Database.ScriptEvaluateAsync(TakeScript, [key], arguments))!;
             if (Interlocked.Exchange(ref _fallingBack, 0) == 1)
             {
@@ -85,7 +86,7 @@ public sealed partial class TokenBuckets(
                 LogRedisRestored(logger);
             }
 
-            return new RateLimitDecision((int)result[0] == 1, (long)result[1], limit);
+            return new RateLimitDecision((int)result[0] == 1, (long)result[1], limit, tokens);
         }
         catch (Exception exception) when (RedisErrors.IsUnavailable(exception))
         {
@@ -102,7 +103,7 @@ public sealed partial class TokenBuckets(
         }
     }
 
-    private RateLimitDecision TakeLocally(string key, RateLimitOptions limit, long now)
+    private RateLimitDecision TakeLocally(string key, RateLimitOptions limit, long tokens, long now)
     {
         if (_local.Count > LocalBucketsBeforePruning)
         {
@@ -115,8 +116,8 @@ public sealed partial class TokenBuckets(
             }
         }
 
-        return _local.GetOrAdd(key, static (_, start) => new LocalBucket(start.Level, start.Now), (Level: limit.Capacity * RateLimitDecision.SharesPerToken, Now: now))
-            .Take(limit, now);
+        return _local.GetOrAdd(key, static (_, start) => new LocalBucket(start.Level, start.Now), (Level: (long)limit.Capacity * RateLimitDecision.SharesPerToken, Now: now))
+            .Take(limit, tokens, now);
     }
 
     /// <summary>The same arithmetic as the Lua script, under a lock instead of Redis' single thread.</summary>
@@ -126,19 +127,19 @@ public sealed partial class TokenBuckets(
         private long _level = level;
         private long _at = at;
 
-        public RateLimitDecision Take(RateLimitOptions limit, long now)
+        public RateLimitDecision Take(RateLimitOptions limit, long tokens, long now)
         {
             lock (_lock)
             {
                 _level = LevelAt(now, limit);
                 _at = Math.Max(_at, now);
-                var allowed = _level >= RateLimitDecision.SharesPerToken;
+                var allowed = _level >= tokens * RateLimitDecision.SharesPerToken;
                 if (allowed)
                 {
-                    _level -= RateLimitDecision.SharesPerToken;
+                    _level -= tokens * RateLimitDecision.SharesPerToken;
                 }
 
-                return new RateLimitDecision(allowed, _level, limit);
+                return new RateLimitDecision(allowed, _level, limit, tokens);
             }
         }
 
@@ -146,12 +147,12 @@ public sealed partial class TokenBuckets(
         {
             lock (_lock)
             {
-                return LevelAt(now, limit) >= limit.Capacity * RateLimitDecision.SharesPerToken;
+                return LevelAt(now, limit) >= (long)limit.Capacity * RateLimitDecision.SharesPerToken;
             }
         }
 
         private long LevelAt(long now, RateLimitOptions limit) =>
-            Math.Min(limit.Capacity * RateLimitDecision.SharesPerToken, _level + (Math.Max(0, now - _at) * limit.PermitsPerMinute));
+            Math.Min((long)limit.Capacity * RateLimitDecision.SharesPerToken, _level + (Math.Max(0, now - _at) * limit.PermitsPerMinute));
     }
 
     [LoggerMessage(EventName = "rate_limit_fallback", Level = LogLevel.Warning, Message = "redis unavailable: rate limits fall back to in-process buckets")]

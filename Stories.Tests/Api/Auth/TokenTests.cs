@@ -93,6 +93,45 @@ public sealed class TokenTests(StoriesApiFactory factory) : IClassFixture<Storie
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
     }
 
+    [Theory]
+    [InlineData("alg none")]
+    [InlineData("HS512 with the same key")]
+    [InlineData("no exp")]
+    [InlineData("nbf in the future")]
+    public async Task TokenThatIsUnsignedOtherwiseSignedOrMissingItsLifetimeIs401(string forgery)
+    {
+        var user = await factory.SignUpAsync();
+        var now = factory.Clock.GetUtcNow();
+        var claims = HandMadeToken.ValidClaims(user.Id, now);
+        var token = forgery switch
+        {
+            "alg none" => HandMadeToken.WithoutSignature(claims),
+            // The test key is long enough for HS512, so only the algorithm allow-list can refuse this token.
+            "HS512 with the same key" => HandMadeToken.SignedWith("HS512", claims),
+            "no exp" => HandMadeToken.SignedWith("HS256", claims.Without("exp")),
+            _ => HandMadeToken.SignedWith("HS256", claims.With("nbf", now.AddMinutes(10).ToUnixTimeSeconds())),
+        };
+        using var client = factory.CreateClientWithToken(token);
+
+        var response = await client.GetAsync("/me");
+
+        await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+    }
+
+    [Fact]
+    public async Task HandMadeTokenWithValidClaimsIsAccepted()
+    {
+        // The control for the hand-made refusals above: the same claims, signed as the API signs, pass.
+        var user = await factory.SignUpAsync();
+        var token = HandMadeToken.SignedWith("HS256", HandMadeToken.ValidClaims(user.Id, factory.Clock.GetUtcNow()));
+        using var client = factory.CreateClientWithToken(token);
+
+        var response = await client.GetAsync("/me");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task HandSignedValidTokenIsAccepted()
     {

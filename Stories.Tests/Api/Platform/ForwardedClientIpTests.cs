@@ -10,16 +10,19 @@ namespace Stories.Tests.Api.Platform;
 /// </summary>
 public sealed class ForwardedClientIpTests(ForwardedClientIpTests.BehindAProxy factory) : IClassFixture<ForwardedClientIpTests.BehindAProxy>
 {
-    [Fact]
-    public async Task EachForwardedClientIpHasItsOwnLoginBucket()
+    [Theory]
+    [InlineData("203.0.113.10", "203.0.113.10", "203.0.113.11")]
+    // An IPv6 client's bucket is its /64: a subscriber can pick any address in it at will.
+    [InlineData("2001:db8:17:1::1", "2001:db8:17:1:ffff:ffff:ffff:fffe", "2001:db8:17:2::1")]
+    public async Task EachForwardedClientHasItsOwnLoginBucketAnIpv6ClientOnePerSlash64(string client1, string sameBucket, string client2)
     {
         using var client = factory.CreateClient();
         factory.Clock.Freeze();
         try
         {
-            var first = await client.FailLoginForwardedForAsync("203.0.113.10");
-            var firstAgain = await client.FailLoginForwardedForAsync("203.0.113.10");
-            var second = await client.FailLoginForwardedForAsync("203.0.113.11");
+            var first = await client.FailLoginForwardedForAsync(client1);
+            var firstAgain = await client.FailLoginForwardedForAsync(sameBucket);
+            var second = await client.FailLoginForwardedForAsync(client2);
 
             Assert.Equal(HttpStatusCode.Unauthorized, first.StatusCode);
             await firstAgain.AssertProblemAsync(HttpStatusCode.TooManyRequests);
@@ -51,6 +54,58 @@ public sealed class ForwardedClientIpTests(ForwardedClientIpTests.BehindAProxy f
         }
     }
 
+    [Fact]
+    public async Task OneAccountsLoginsAreLimitedWhateverAddressesTheyComeFrom()
+    {
+        var email = ApiTestExtensions.UniqueEmail("target");
+        using var client = factory.CreateClient();
+        factory.Clock.Freeze();
+        try
+        {
+            var guesses = new List<HttpResponseMessage>();
+            for (var i = 1; i <= 3; i++)
+            {
+                guesses.Add(await client.FailLoginForwardedForAsync($"198.51.100.{i}", email));
+            }
+
+            Assert.All(guesses[..2], guess => Assert.Equal(HttpStatusCode.Unauthorized, guess.StatusCode));
+            var problem = await guesses[2].AssertProblemAsync(HttpStatusCode.TooManyRequests);
+            Assert.Contains("'login_email'", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal("30", guesses[2].Header("Retry-After"));
+        }
+        finally
+        {
+            factory.Clock.Resume();
+        }
+    }
+
+    [Fact]
+    public async Task SignUpsRefusedAsTakenSpendTheClientsBucketToo()
+    {
+        // Sign-up's 409 says an email has an account; only the bucket bounds how many a client may ask about.
+        var taken = await factory.SignUpAsync();
+        using var client = factory.CreateClient();
+        factory.Clock.Freeze();
+        try
+        {
+            var conflicts = new List<HttpResponseMessage>();
+            for (var i = 0; i < 2; i++)
+            {
+                conflicts.Add(await client.SignUpForwardedForAsync("203.0.113.30", taken.Email));
+            }
+
+            var refused = await client.SignUpForwardedForAsync("203.0.113.30", taken.Email);
+
+            Assert.All(conflicts, response => Assert.Equal(HttpStatusCode.Conflict, response.StatusCode));
+            Assert.Equal("\"signup\";r=0;t=60", conflicts[^1].Header("RateLimit"));
+            await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        }
+        finally
+        {
+            factory.Clock.Resume();
+        }
+    }
+
     public sealed class BehindAProxy : StoriesApiFactory
     {
         public BehindAProxy()
@@ -58,6 +113,8 @@ public sealed class ForwardedClientIpTests(ForwardedClientIpTests.BehindAProxy f
             // ASP.NET Core's own switch, as the environment variable ASPNETCORE_FORWARDEDHEADERS_ENABLED sets it.
             WithSetting("FORWARDEDHEADERS_ENABLED", "true");
             WithSetting("RateLimits:Login:PermitsPerMinute", "1");
+            WithSetting("RateLimits:login_email:PermitsPerMinute", "2");
+            WithSetting("RateLimits:Signup:PermitsPerMinute", "2");
         }
     }
 }
