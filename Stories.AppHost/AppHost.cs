@@ -45,4 +45,15 @@ builder.AddProject<Projects.Stories_Worker>(ResourceNames.Worker)
     .WaitFor(api)
     .WithHttpHealthCheck("/health");
 
+// The reference web client: static files that find the API through service discovery (WithReference
+// sets services__api__http__0, served to the browser as /config.json). The browser calls the API and
+// PUTs media to storage from the web's origin, so both allow exactly that origin (ADR 0010).
+var web = builder.AddProject<Projects.Stories_Web>(ResourceNames.Web)
+    .WithReference(api)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health");
+var webOrigin = web.GetEndpoint("http");
+api.WithEnvironment("Cors__Origins__0", webOrigin)
+    .WithEnvironment("Storage__CorsOrigins", webOrigin);
+
 builder.Build().Run();

@@ -15,7 +15,7 @@ public static class StoryVisibilityRules
     /// <item>the viewer's own stories, whatever their visibility;</item>
     /// <item><c>public</c> stories;</item>
     /// <item><c>friends</c> stories with no audience list, when the viewer and the author follow each other
-    /// (the author following back is the approval: docs/decisions/0013-friends-are-mutual-follows.md);</item>
+    /// (the author following back is the approval: docs/decisions/0011-friends-are-mutual-follows.md);</item>
     /// <item><c>friends</c> stories with an audience list, when the viewer is on it (following or not: the author chose them by name);</item>
     /// <item>never someone else's <c>private</c> story;</item>
     /// <item>never any story of an author who blocked the viewer, public ones included.</item>

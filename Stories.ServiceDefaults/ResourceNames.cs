@@ -22,4 +22,7 @@ public static class ResourceNames
 
     /// <summary>The expiry worker project.</summary>
     public const string Worker = "worker";
+
+    /// <summary>The reference web client (static files and its <c>/config.json</c>).</summary>
+    public const string Web = "web";
 }

@@ -2,8 +2,8 @@
 # `make dev`: run Stories for a person.
 #   aspire mode: the AppHost, which starts the containers, both API replicas, the worker and the
 #                dashboard (its URL and login token are printed).
-#   local mode:  the local services, then the Api on http://localhost:5000 and the Worker on
-#                http://localhost:5001 as processes. Ctrl-C stops everything this script started.
+#   local mode:  the local services, then the Api on http://localhost:5000, the Worker on
+#                http://localhost:5001 and the web client on http://localhost:3000 as processes. Ctrl-C stops everything this script started.
 # MODE chooses; unset, it is aspire where a container runtime answers and the official images are
 # there or can be pulled, local otherwise (as on a machine that cannot reach the registries).
 set -euo pipefail
@@ -53,6 +53,9 @@ pids+=($!)
 for _ in $(seq 1 60); do curl -fs http://localhost:5000/alive >/dev/null 2>&1 && break; sleep 1; done
 ASPNETCORE_URLS=http://localhost:5001 dotnet run --no-build --no-launch-profile --project Stories.Worker &
 pids+=($!)
+# The reference client; :3000 is one of the API's default CORS origins and the bucket's in Development.
+ASPNETCORE_URLS=http://localhost:3000 Api__BaseAddress=http://localhost:5000 dotnet run --no-build --no-launch-profile --project Stories.Web &
+pids+=($!)
 
-echo "Stories is running: API http://localhost:5000 (docs at /docs), worker http://localhost:5001. Ctrl-C stops it." >&2
+echo "Stories is running: web client http://localhost:3000, API http://localhost:5000 (docs at /docs), worker http://localhost:5001. Ctrl-C stops it." >&2
 wait -n "${pids[@]}"

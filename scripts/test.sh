@@ -56,6 +56,10 @@ if is_debian_root; then
   fi
 fi
 
+# The browser tests drive Debian's chromium (installed here where missing; never downloaded by Playwright).
+STORIES_CHROMIUM="$(scripts/browser.sh)"
+export STORIES_CHROMIUM
+
 # The Aspire suite's container runtime and images. docker.sh checks, either way, that the docker
 # client on PATH speaks what Aspire's DCP asks of it.
 if docker_answers || [ "${CI:-}" = true ] || is_debian_root; then

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace Stories.Data.Migrations;
 
 /// <summary>
-/// Blocks (docs/decisions/0013-friends-are-mutual-follows.md): every read of a story asks whether its
+/// Blocks (docs/decisions/0011-friends-are-mutual-follows.md): every read of a story asks whether its
 /// author blocked the reader, by the primary key (blocker_id, blocked_id); a user's blockers are found
 /// by <c>ix_blocks_blocked_id</c>.
 /// </summary>

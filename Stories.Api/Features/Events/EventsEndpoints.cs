@@ -20,9 +20,14 @@ public static class EventsEndpoints
         return app;
     }
 
-    /// <summary>Server-sent events; <c>Last-Event-ID</c> replays what the client missed.</summary>
+    /// <summary>
+    /// Server-sent events; <c>Last-Event-ID</c> replays what the client missed. A browser resuming with
+    /// a fresh ticket opens a new <c>EventSource</c>, which cannot set that header, so <c>?last_event_id=</c>
+    /// (as on <c>/ws</c>) stands in for it; the header wins when both are sent.
+    /// </summary>
     private static async Task<Results<ServerSentEventsResult, ProblemHttpResult>> StreamAsync(
-        [FromHeader(Name = "Last-Event-ID")] string? lastEventId,
+        [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader,
+        [FromQuery(Name = "last_event_id")] string? lastEventIdQuery,
         ClaimsPrincipal user,
         EventStreams streams,
         HttpResponse response,
@@ -35,7 +40,7 @@ public static class EventsEndpoints
         }
 
         response.RegisterForDisposeAsync(connection);
-        return new ServerSentEventsResult(connection, lastEventId, cancellationToken);
+        return new ServerSentEventsResult(connection, lastEventIdHeader ?? lastEventIdQuery, cancellationToken);
     }
 
     /// <summary>The same events over a WebSocket; <c>?last_event_id=</c> replays what the client missed.</summary>

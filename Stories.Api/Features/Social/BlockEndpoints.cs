@@ -13,7 +13,7 @@ namespace Stories.Api.Features.Social;
 /// Blocks: a blocked user sees none of the blocker's stories (public ones included), cannot follow,
 /// view or react, and is removed from the blocker's followers (the blocker stops following them too).
 /// Blocking is invisible to the blocked user: their requests just find nothing (404). Both verbs are
-/// idempotent and invalidate both users' cached feeds (docs/decisions/0013-friends-are-mutual-follows.md).
+/// idempotent and invalidate both users' cached feeds (docs/decisions/0011-friends-are-mutual-follows.md).
 /// </summary>
 public static class BlockEndpoints
 {

@@ -11,7 +11,7 @@ namespace Stories.Api.Features.Social;
 
 /// <summary>
 /// Follows, and an author's control over them. Two users who follow each other are friends and see
-/// each other's <c>friends</c> stories (docs/decisions/0013-friends-are-mutual-follows.md); an author
+/// each other's <c>friends</c> stories (docs/decisions/0011-friends-are-mutual-follows.md); an author
 /// removes a follower with <c>DELETE /followers/{user_id}</c>. Every verb is idempotent; a change
 /// invalidates both users' cached friend ids and feed pages, so it shows in the very next feed
 /// request of either.

@@ -9,12 +9,7 @@ public sealed class EventReplayTests(EventsApiFactory factory) : IClassFixture<E
     public async Task ReconnectingWithLastEventIdReplaysExactlyTheMissedEventsInOrder()
     {
         var (authorClient, fanClient, storyId) = await AuthorAndFanAsync();
-        string lastSeen;
-        await using (var stream = await SseClient.OpenAsync(authorClient))
-        {
-            await fanClient.ReactAsync(storyId, "👍");
-            lastSeen = (await stream.NextEventAsync()).Id!;
-        }
+        var lastSeen = await SeeOneReactionAsync(authorClient, fanClient, storyId);
 
         await fanClient.ReactAsync(storyId, "❤️");
         await fanClient.ReactAsync(storyId, "😂");
@@ -26,6 +21,18 @@ public sealed class EventReplayTests(EventsApiFactory factory) : IClassFixture<E
 
         Assert.Equal(["❤️", "😂", "😮"], replayed);
         Assert.Equal(["🔥"], live);
+    }
+
+    [Fact]
+    public async Task ReconnectingWithLastEventIdInTheQueryReplaysTheMissedEvents()
+    {
+        var (authorClient, fanClient, storyId) = await AuthorAndFanAsync();
+        var lastSeen = await SeeOneReactionAsync(authorClient, fanClient, storyId);
+
+        await fanClient.ReactAsync(storyId, "❤️");
+        await using var resumed = await SseClient.OpenAsync(authorClient, path: $"/events?last_event_id={lastSeen}");
+
+        Assert.Equal(["❤️"], await resumed.NextReactionsAsync(1));
     }
 
     [Fact]
@@ -86,6 +93,14 @@ public sealed class EventReplayTests(EventsApiFactory factory) : IClassFixture<E
 
         Assert.Equal("reset", first.Type);
         Assert.Equal("", first.Id);
+    }
+
+    /// <summary>The author's stream sees one reaction and closes; returns that event's id.</summary>
+    private static async Task<string> SeeOneReactionAsync(HttpClient authorClient, HttpClient fanClient, Guid storyId)
+    {
+        await using var stream = await SseClient.OpenAsync(authorClient);
+        await fanClient.ReactAsync(storyId, "👍");
+        return (await stream.NextEventAsync()).Id!;
     }
 
     private async Task<(HttpClient Author, HttpClient Fan, Guid StoryId)> AuthorAndFanAsync()

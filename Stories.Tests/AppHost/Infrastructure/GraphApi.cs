@@ -85,7 +85,7 @@ public static class GraphApi
         throw new InvalidOperationException($"The event stream ended before a {type} event arrived.");
     }
 
-    public static string[] Resources => ["postgres", ResourceNames.Database, ResourceNames.Cache, ResourceNames.Storage, ResourceNames.Api, ResourceNames.Worker];
+    public static string[] Resources => ["postgres", ResourceNames.Database, ResourceNames.Cache, ResourceNames.Storage, ResourceNames.Api, ResourceNames.Worker, ResourceNames.Web];
 }
 
 /// <summary>The instances Aspire runs for a resource: one per replica.</summary>
