@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Stories.Api.Auth;
 using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
@@ -35,6 +36,7 @@ public static class FollowEndpoints
         ClaimsPrincipal user,
         StoriesDbContext db,
         FeedCache feedCache,
+        IOptions<SocialOptions> options,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -44,23 +46,37 @@ public static class FollowEndpoints
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "You cannot follow yourself.");
         }
 
-        // Insert only if the followee exists and has not blocked the follower; a repeat follow changes nothing.
+        // Insert only if the followee exists, has not blocked the follower and the follower is under the
+        // maximum; a repeat follow changes nothing (and so is fine at the maximum too).
         var now = time.GetUtcNowMicroseconds();
+        var maximum = options.Value.MaxFollowees;
         var inserted = await db.Database.ExecuteSqlAsync(
             $"""
             insert into follows (follower_id, followee_id, created_at)
             select {followerId}, id, {now} from users
             where id = {userId}
               and not exists (select 1 from blocks where blocker_id = {userId} and blocked_id = {followerId})
+              and (select count(*) from follows where follower_id = {followerId}) < {maximum}
             on conflict do nothing
             """,
             cancellationToken);
         if (inserted > 0)
         {
             await InvalidateBothAsync(feedCache, followerId, userId);
+            return TypedResults.NoContent();
         }
 
-        return await db.Users.SeenBy(db, followerId).AnyAsync(u => u.Id == userId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+        if (!await db.Users.SeenBy(db, followerId).AnyAsync(u => u.Id == userId, cancellationToken))
+        {
+            return TypedResults.NotFound();
+        }
+
+        return await db.Follows.AnyAsync(f => f.FollowerId == followerId && f.FolloweeId == userId, cancellationToken)
+            ? TypedResults.NoContent()
+            : TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "You follow as many users as one account may.",
+                detail: $"The most is {maximum}. Unfollow someone first.");
     }
 
     private static Task<Results<NoContent, NotFound, ProblemHttpResult>> UnfollowAsync(
