@@ -20,12 +20,13 @@ public sealed record CacheStamp(long User, long Everyone, long Views);
 /// <summary>
 /// What one Redis round trip found; <see cref="Stamp"/> is null when the cache cannot be used now.
 /// <see cref="FirstPageJson"/> is the cached first page exactly as it is answered (UTF-8 JSON), so a
-/// hit is written out without being parsed; the friend ids are parsed only when the page missed
-/// (<see cref="FeedCache.Friends"/>).
+/// hit is written out without being parsed. The friend ids are read with later pages; for a first
+/// page they are not even fetched unless the page missed (<see cref="FeedCache.FriendsAsync"/>): a
+/// heavy follower's list is up to 5,000 ids, which a hit must not carry over the network.
 /// </summary>
-public sealed record FeedCacheRead(CacheStamp? Stamp, RedisValue FriendsEntry, ReadOnlyMemory<byte>? FirstPageJson)
+public sealed record FeedCacheRead(CacheStamp? Stamp, RedisValue? FriendsEntry, ReadOnlyMemory<byte>? FirstPageJson)
 {
-    public static readonly FeedCacheRead Unavailable = new(null, RedisValue.Null, null);
+    public static readonly FeedCacheRead Unavailable = new(null, null, null);
 }
 
 /// <summary>
@@ -114,7 +115,7 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         }
 
         RedisKey[] keys = firstPageLimit is { } limit
-            ? [UserGeneration(userId), EveryoneGeneration, ViewsCounter(userId), FriendsKey(userId), FeedKey(userId, limit)]
+            ? [UserGeneration(userId), EveryoneGeneration, ViewsCounter(userId), FeedKey(userId, limit)]
             : [UserGeneration(userId), EveryoneGeneration, ViewsCounter(userId), FriendsKey(userId)];
         RedisValue[] values;
         try
@@ -128,25 +129,42 @@ public sealed class FeedCache(RedisStore redis, IOptions<CachingOptions> options
         }
 
         var stamp = new CacheStamp(ToLong(values[0]), ToLong(values[1]), ToLong(values[2]));
-        ReadOnlyMemory<byte>? page = null;
-        if (firstPageLimit is not null)
+        if (firstPageLimit is null)
         {
-            page = await PageJsonAsync(userId, values[4], stamp, now);
-            Count(FeedName, page is not null);
+            return new FeedCacheRead(stamp, values[3], null);
         }
 
-        return new FeedCacheRead(stamp, values[3], page);
+        var page = await PageJsonAsync(userId, values[3], stamp, now);
+        Count(FeedName, page is not null);
+        return new FeedCacheRead(stamp, null, page);
     }
 
-    /// <summary>The cached friend ids (mutual follows) of a read, if they were built under its stamp; counted as a hit or a miss.</summary>
-    public IReadOnlyList<Guid>? Friends(FeedCacheRead read)
+    /// <summary>
+    /// The cached friend ids (mutual follows) of a read, if they were built under its stamp; counted as a
+    /// hit or a miss. Fetched now when the read did not carry them (a first page that missed).
+    /// </summary>
+    public async Task<IReadOnlyList<Guid>?> FriendsAsync(Guid userId, FeedCacheRead read)
     {
         if (read.Stamp is not { } stamp)
         {
             return null;
         }
 
-        var friends = ParseFriends(read.FriendsEntry, stamp);
+        var entry = read.FriendsEntry;
+        if (entry is null)
+        {
+            try
+            {
+                entry = await redis.Database.StringGetAsync(FriendsKey(userId));
+            }
+            catch (Exception exception) when (RedisErrors.IsUnavailable(exception))
+            {
+                metrics.CacheError(FriendsName, "read");
+                return null;
+            }
+        }
+
+        var friends = ParseFriends(entry.Value, stamp);
         Count(FriendsName, friends is not null);
         return friends;
     }

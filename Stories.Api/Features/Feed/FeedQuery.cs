@@ -23,7 +23,7 @@ public sealed class FeedQuery(StoriesDbContext db, StoryReader reader, FeedCache
             return new FeedAnswer(null, hit);
         }
 
-        var friends = cache.Friends(cached);
+        var friends = await cache.FriendsAsync(callerId, cached);
         if (friends is null && cached.Stamp is { } stamp)
         {
             friends = await db.Follows.AsNoTracking().FriendsOf(callerId).ToListAsync(cancellationToken);

@@ -52,6 +52,23 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
     }
 
     [Fact]
+    public async Task AFirstPageServedFromTheCacheDoesNotFetchTheFriendIds()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        await client.FeedIdsAsync();
+        var friendsKey = $"cache:friends:{user.Id}";
+        Assert.True(await PageEntries().KeyExistsAsync(friendsKey), "The miss should have cached the friend ids.");
+        // Redis counts a key's idle time in whole seconds from its last read: wait past two of them.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        await client.FeedIdsAsync();
+        var idle = await PageEntries().KeyIdleTimeAsync(friendsKey);
+
+        Assert.True(idle >= TimeSpan.FromSeconds(2), $"The friend ids were read by a cache hit (idle {idle}).");
+    }
+
+    [Fact]
     public async Task AnotherUsersNewStoryAppearsOnceTheCachedPageExpires()
     {
         var reader = await factory.SignUpAsync();
