@@ -56,7 +56,7 @@ public static class BlockEndpoints
             cancellationToken);
         await FollowEndpoints.InvalidateBothAsync(feedCache, blockerId, userId);
 
-        return await db.Users.SeenBy(db, blockerId).AnyAsync(u => u.Id == userId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+        return await FollowEndpoints.NoContentIfSeenAsync(db, userId, blockerId, cancellationToken);
     }
 
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> UnblockAsync(
@@ -74,6 +74,6 @@ public static class BlockEndpoints
             await FollowEndpoints.InvalidateBothAsync(feedCache, blockerId, userId);
         }
 
-        return await db.Users.SeenBy(db, blockerId).AnyAsync(u => u.Id == userId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+        return await FollowEndpoints.NoContentIfSeenAsync(db, userId, blockerId, cancellationToken);
     }
 }

@@ -66,7 +66,7 @@ public static class FollowEndpoints
             return TypedResults.NoContent();
         }
 
-        if (!await db.Users.SeenBy(db, followerId).AnyAsync(u => u.Id == userId, cancellationToken))
+        if (!await IsSeenAsync(db, userId, followerId, cancellationToken))
         {
             return TypedResults.NotFound();
         }
@@ -110,10 +110,19 @@ public static class FollowEndpoints
             await InvalidateBothAsync(feedCache, followerId, followeeId);
         }
 
-        return await db.Users.SeenBy(db, followerId == otherId ? followeeId : followerId).AnyAsync(u => u.Id == otherId, cancellationToken)
-            ? TypedResults.NoContent()
-            : TypedResults.NotFound();
+        return await NoContentIfSeenAsync(db, otherId, followerId == otherId ? followeeId : followerId, cancellationToken);
     }
+
+    /// <summary>
+    /// 204, or 404 when <paramref name="userId"/> is no user — or blocked <paramref name="viewerId"/>,
+    /// which the blocked user must not be able to tell apart.
+    /// </summary>
+    internal static async Task<Results<NoContent, NotFound, ProblemHttpResult>> NoContentIfSeenAsync(
+        StoriesDbContext db, Guid userId, Guid viewerId, CancellationToken cancellationToken) =>
+        await IsSeenAsync(db, userId, viewerId, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+
+    private static Task<bool> IsSeenAsync(StoriesDbContext db, Guid userId, Guid viewerId, CancellationToken cancellationToken) =>
+        db.Users.SeenBy(db, viewerId).AnyAsync(u => u.Id == userId, cancellationToken);
 
     /// <summary>A follow changes who is whose friend on both sides: both users' cached friends and pages go.</summary>
     internal static Task InvalidateBothAsync(FeedCache feedCache, Guid followerId, Guid followeeId) =>
