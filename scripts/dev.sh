@@ -9,17 +9,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-official_images_available() {
-  local image
-  for image in docker.io/library/postgres:18.3 docker.io/library/redis:8.6 quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z; do
-    docker image inspect "$image" >/dev/null 2>&1 || timeout 300 docker pull -q "$image" >/dev/null 2>&1 || return 1
-  done
-}
-
 if [ -z "${MODE:-}" ]; then
   MODE=local
   if command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; then
-    if official_images_available; then MODE=aspire; else echo "The official images cannot be pulled: running the local processes instead." >&2; fi
+    if scripts/images.sh official 2>/dev/null; then MODE=aspire; else echo "The official images cannot be pulled: running the local processes instead." >&2; fi
   fi
 fi
 

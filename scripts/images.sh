@@ -9,6 +9,7 @@
 #   scripts/images.sh build   make sure all images exist (building what is missing), print env
 #   scripts/images.sh env     print the env line for images already built (fail if missing)
 #   scripts/images.sh base    only the debootstrap'ed base image
+#   scripts/images.sh official exit 0 if the official images are present or pullable (no stand-ins needed)
 #
 # stdout is exactly one line, for `eval "export $(scripts/images.sh build)"`:
 #   STORIES_TEST_IMAGES=postgres=<image:tag>,cache=<image:tag>,minio=<image:tag>
@@ -195,9 +196,26 @@ cmd_env() {
   env_line
 }
 
+# The official images the AppHost names (Aspire's PostgreSQL and Redis defaults, our pinned MinIO).
+OFFICIAL_IMAGES=(
+  docker.io/library/postgres:18.3
+  docker.io/library/redis:8.6
+  quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z
+)
+
+# Exit 0 when every official image is present or can be pulled: then no stand-in is needed.
+cmd_official() {
+  require_docker
+  local image
+  for image in "${OFFICIAL_IMAGES[@]}"; do
+    docker image inspect "$image" >/dev/null 2>&1 || timeout 300 docker pull -q "$image" >/dev/null 2>&1 || return 1
+  done
+}
+
 case "${1:-}" in
   build) cmd_build ;;
   env) cmd_env ;;
   base) require_docker; build_base ;;
-  *) printf 'usage: %s build|env|base\n' "$0" >&2; exit 2 ;;
+  official) cmd_official ;;
+  *) printf 'usage: %s build|env|base|official\n' "$0" >&2; exit 2 ;;
 esac

@@ -28,14 +28,6 @@ trap cleanup EXIT
 is_debian_root() { [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null 2>&1; }
 docker_answers() { command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; }
 
-# The images the AppHost names, each present or pullable.
-official_images_available() {
-  local image
-  for image in docker.io/library/postgres:18.3 docker.io/library/redis:8.6 quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z; do
-    docker image inspect "$image" >/dev/null 2>&1 || timeout 300 docker pull -q "$image" >/dev/null 2>&1 || return 1
-  done
-}
-
 if ! "$services" running >/dev/null 2>&1; then
   log "starting local services (PostgreSQL, Redis, Ceph RGW)"
   "$services" up >/dev/null
@@ -66,7 +58,7 @@ if docker_answers || [ "${CI:-}" = true ] || is_debian_root; then
   had_pid=0; [ -f .services/docker/dockerd.pid ] && had_pid=1
   scripts/docker.sh up
   if [ "$had_pid" = 0 ] && [ -f .services/docker/dockerd.pid ]; then started_docker=1; fi
-  if [ -z "${STORIES_TEST_IMAGES:-}" ] && ! official_images_available; then
+  if [ -z "${STORIES_TEST_IMAGES:-}" ] && ! scripts/images.sh official 2>/dev/null; then
     # Built beside the build and the local suite (mostly downloads and unpacking): a cold machine
     # then waits minutes less. Collected before the Aspire suite.
     log "the official images cannot be pulled here: building stand-ins from Debian packages (log: $images_log)"
