@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Aspire.Hosting;
+using Stories.AppHost.Tests.Infrastructure;
 
 namespace Stories.AppHost.Tests;
 
@@ -73,7 +74,7 @@ public sealed class ComposeTests
     /// </summary>
     private static async Task<(int ExitCode, string Output)> ComposeConfigAsync(IReadOnlyDictionary<string, string> variables)
     {
-        var repository = Path.GetDirectoryName(AppHostFolder())!;
+        var repository = RepositoryPaths.Root;
         var envFile = Path.GetTempFileName();
         try
         {
@@ -128,9 +129,4 @@ public sealed class ComposeTests
         await process.WaitForExitAsync(cancellation.Token);
         return (process.ExitCode, await stdout + await stderr);
     }
-
-    private static string AppHostFolder() =>
-        Projects.Stories_AppHost.ProjectPath.EndsWith(".csproj", StringComparison.Ordinal)
-            ? Path.GetDirectoryName(Projects.Stories_AppHost.ProjectPath)!
-            : Projects.Stories_AppHost.ProjectPath;
 }

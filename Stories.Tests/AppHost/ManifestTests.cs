@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Stories.AppHost.Tests.Infrastructure;
 using Stories.ServiceDefaults;
 
 namespace Stories.AppHost.Tests;
@@ -18,11 +19,8 @@ public sealed partial class ManifestTests
     [Fact]
     public async Task PublishedManifestMatchesTheCheckedInCopy()
     {
-        // ProjectPath is the AppHost's project file (or its folder, depending on the SDK's version).
-        var appHost = Projects.Stories_AppHost.ProjectPath.EndsWith(".csproj", StringComparison.Ordinal)
-            ? Path.GetDirectoryName(Projects.Stories_AppHost.ProjectPath)!
-            : Projects.Stories_AppHost.ProjectPath;
-        var repository = Path.GetDirectoryName(appHost)!;
+        var appHost = RepositoryPaths.AppHost;
+        var repository = RepositoryPaths.Root;
         var expectedPath = Path.Combine(repository, "Stories.Tests", "AppHost", "aspire-manifest.expected.json");
         var output = Directory.CreateTempSubdirectory("stories-manifest-");
         try
