@@ -80,37 +80,35 @@ public static class FollowEndpoints
     }
 
     private static Task<Results<NoContent, NotFound, ProblemHttpResult>> UnfollowAsync(
-        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken)
-    {
-        var followerId = user.GetUserId();
-        return userId == followerId
-            ? Task.FromResult<Results<NoContent, NotFound, ProblemHttpResult>>(
-                TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "You cannot unfollow yourself."))
-            : EndFollowAsync(followerId, userId, userId, db, feedCache, cancellationToken);
-    }
+        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken) =>
+        EndFollowAsync(user.GetUserId(), userId, callerFollows: true, "You cannot unfollow yourself.", db, feedCache, cancellationToken);
 
     /// <summary>The author's side: <paramref name="userId"/> no longer follows the caller.</summary>
     private static Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveFollowerAsync(
-        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken)
-    {
-        var authorId = user.GetUserId();
-        return userId == authorId
-            ? Task.FromResult<Results<NoContent, NotFound, ProblemHttpResult>>(
-                TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "You cannot remove yourself as a follower."))
-            : EndFollowAsync(userId, authorId, userId, db, feedCache, cancellationToken);
-    }
+        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken) =>
+        EndFollowAsync(user.GetUserId(), userId, callerFollows: false, "You cannot remove yourself as a follower.", db, feedCache, cancellationToken);
 
-    /// <summary>Deletes the follow, if any; 404 only when <paramref name="otherId"/> is no user.</summary>
+    /// <summary>
+    /// Deletes the follow between the caller and <paramref name="otherId"/> — the caller's own when
+    /// <paramref name="callerFollows"/>, else the other's of the caller — if any; 404 only when the other
+    /// is no user (or blocked the caller).
+    /// </summary>
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> EndFollowAsync(
-        Guid followerId, Guid followeeId, Guid otherId, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken)
+        Guid callerId, Guid otherId, bool callerFollows, string selfTitle, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken)
     {
+        if (otherId == callerId)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: selfTitle);
+        }
+
+        var (followerId, followeeId) = callerFollows ? (callerId, otherId) : (otherId, callerId);
         var deleted = await db.Follows.Where(f => f.FollowerId == followerId && f.FolloweeId == followeeId).ExecuteDeleteAsync(cancellationToken);
         if (deleted > 0)
         {
             await InvalidateBothAsync(feedCache, followerId, followeeId);
         }
 
-        return await NoContentIfSeenAsync(db, otherId, followerId == otherId ? followeeId : followerId, cancellationToken);
+        return await NoContentIfSeenAsync(db, otherId, callerId, cancellationToken);
     }
 
     /// <summary>
