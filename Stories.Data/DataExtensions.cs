@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using Stories.Data.Migrations;
 using Stories.ServiceDefaults;
 
 namespace Stories.Data;
@@ -29,13 +30,41 @@ public static class DataExtensions
     public static IHostApplicationBuilder AddStoriesDbContext(this IHostApplicationBuilder builder)
     {
         builder.Services.AddDbContextPool<StoriesDbContext>(Configure);
-        return builder;
+        return builder.EnrichStoriesDbContext();
     }
 
     /// <summary>The same context as <see cref="AddStoriesDbContext"/>, from a pooled factory, for singletons such as the worker's sweeper.</summary>
     public static IHostApplicationBuilder AddStoriesDbContextFactory(this IHostApplicationBuilder builder)
     {
         builder.Services.AddPooledDbContextFactory<StoriesDbContext>(Configure);
+        return builder.EnrichStoriesDbContext();
+    }
+
+    /// <summary>
+    /// Aspire's PostgreSQL integration adds Npgsql's spans and metrics (and EF Core's counters) and the
+    /// <c>Aspire:Npgsql:EntityFrameworkCore:PostgreSQL</c> settings section to the context registered
+    /// above. Registered by us rather than by <c>AddNpgsqlDbContext</c> so that the worker gets a
+    /// pooled factory, interceptors from DI join every context and the pool cap applies. Two of its
+    /// defaults are turned off:
+    /// <list type="bullet">
+    /// <item>Retries. EF's retrying strategy refuses the explicit transactions of story creation and
+    /// search (their statement timeout), and a retried commit whose first attempt did land cannot be
+    /// told apart from one that did not;
+    /// a failed call instead ends as a 503 that the client retries (story creation with its
+    /// Idempotency-Key), as the README documents.</item>
+    /// <item>Its health check, which resolves a scoped context — the worker registers only a
+    /// factory. <see cref="DatabaseHealthCheck"/> serves both services from the same pool.</item>
+    /// </list>
+    /// </summary>
+    private static IHostApplicationBuilder EnrichStoriesDbContext(this IHostApplicationBuilder builder)
+    {
+        builder.EnrichNpgsqlDbContext<StoriesDbContext>(settings =>
+        {
+            settings.DisableRetry = true;
+            settings.DisableHealthChecks = true;
+            // Spans only where they are exported, as the service defaults decide for requests (ADR 0013).
+            settings.DisableTracing = string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        });
         return builder;
     }
 
@@ -44,8 +73,6 @@ public static class DataExtensions
         // Interceptors registered in DI (diagnostics, tests that count statements) join every context.
         .AddInterceptors(services.GetServices<IInterceptor>())
         .ConfigureWarnings(warnings => warnings
-            // Migrations are hand-written and there is no model snapshot to compare against.
-            .Ignore(RelationalEventId.PendingModelChangesWarning)
             // A failed database call ends in an exception that its caller logs once, with its context:
             // the API's database_unavailable warning or its unhandled-exception error, the worker's sweep
             // and cleanup failures. EF's own error lines for the same failure, stack traces included,
@@ -104,7 +131,8 @@ public static class DataExtensions
     /// when the first pending migration commits, while that replica goes on applying the rest from the
     /// list it read before — so with two or more pending migrations a second replica applies them too
     /// and fails ("relation … already exists"). Under this lock each replica reads the history only
-    /// after the previous one has finished.
+    /// after the previous one has finished. A database the hand-written migrations made is first
+    /// adopted by the baseline (<see cref="HandWrittenHistory"/>).
     /// </summary>
     public static async Task MigrateExclusivelyAsync(this DatabaseFacade database, CancellationToken cancellationToken = default)
     {
@@ -130,6 +158,7 @@ public static class DataExtensions
             await AcquireMigrationLockAsync(database, cancellationToken);
             try
             {
+                await HandWrittenHistory.AdoptAsync(database, cancellationToken);
                 await database.MigrateAsync(cancellationToken);
             }
             finally

@@ -15,6 +15,7 @@ public sealed class IdempotencyKey
 
     public required int StatusCode { get; init; }
 
+    /// <summary>text, not jsonb: a replay must return the original bytes, and jsonb re-formats them.</summary>
     public required string ResponseBody { get; init; }
 
     public string? Location { get; init; }

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Stories.Data;
@@ -87,7 +86,6 @@ public sealed class SchemaTests(StoriesApiFactory factory) : IClassFixture<Stori
         {
             var options = new DbContextOptionsBuilder<StoriesDbContext>()
                 .UseNpgsql(TestServices.DatabaseNamed(name))
-                .ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning))
                 .Options;
 
             await Task.WhenAll(Enumerable.Range(0, 6).Select(async _ =>
