@@ -21,9 +21,6 @@ public static class TelemetryExtensions
     /// <summary>Meters that no instrumentation package adds: Npgsql publishes its own in-box.</summary>
     private static readonly string[] s_inBoxMeters = ["Npgsql"];
 
-    /// <summary>Npgsql's in-box spans (one per command); the client integrations add Redis' when they are on.</summary>
-    private static readonly string[] s_inBoxSources = ["Npgsql"];
-
     /// <summary>
     /// True when traces, metrics and logs go out by OTLP (Aspire sets <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).
     /// Spans of requests, queries and Redis commands are recorded only then: without an exporter they
@@ -83,8 +80,8 @@ public static class TelemetryExtensions
                 {
                     tracing
                         .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !IsProbe(context.Request.Path))
-                        .AddHttpClientInstrumentation()
-                        .AddSource(s_inBoxSources);
+                        // PostgreSQL's and Redis' spans come from their Aspire client integrations.
+                        .AddHttpClientInstrumentation();
                 }
             });
 
