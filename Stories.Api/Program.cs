@@ -80,6 +80,7 @@ app.MapStories();
 app.MapFeed();
 app.MapSearch();
 app.MapFollows();
+app.MapFollowing();
 app.MapBlocks();
 app.MapStats();
 app.MapEvents();

@@ -60,6 +60,29 @@ public sealed class WebClientTests(WebClientFixture web) : IClassFixture<WebClie
         await Expect(stranger.GetByText("For my followers")).ToHaveCountAsync(0);
     }
 
+    [Fact]
+    public async Task AFollowMadeElsewhereShowsAsUnfollowAndTheWeekChartCountsTodaysView()
+    {
+        var authorUser = await web.Api.SignUpAsync(Handle("author"));
+        var viewerUser = await web.Api.SignUpAsync(Handle("viewer"));
+        using var authorClient = web.Api.CreateClientFor(authorUser);
+        using var viewerClient = web.Api.CreateClientFor(viewerUser);
+        var story = await authorClient.CreateStoryIdAsync("Counted today");
+        await viewerClient.FollowAsync(authorUser.Id);
+        await viewerClient.PostAsync($"/stories/{story}/view", null);
+        var today = DateOnly.FromDateTime(web.Api.Clock.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        // A fresh browser context knows nothing but what the API says.
+        var viewer = await LogInAsync(viewerUser);
+        await viewer.Locator($".ring[data-author='{authorUser.Handle}']").ClickAsync();
+        var author = await LogInAsync(authorUser);
+
+        await Expect(viewer.GetByRole(AriaRole.Button, new() { Name = $"Unfollow @{authorUser.Handle}" })).ToBeVisibleAsync();
+        var chart = author.Locator("#stats svg.chart");
+        await Expect(chart).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex($"{today}: 1 views, 0 reactions, 1 posted$"));
+        await Expect(chart.Locator("rect.views")).ToHaveCountAsync(7);
+    }
+
     internal static string Handle(string prefix) => $"{prefix}_{Guid.NewGuid():N}"[..20];
 
     private Task<IPage> LogInAsync(TestUser user) => LogInAsync(web, user);

@@ -46,7 +46,7 @@ async function onAuth(event) {
   const body = { email: form.email.value, password: form.password.value };
   if (action === 'signup' && form.handle.value) body.handle = form.handle.value;
   const answer = await api('POST', `/${action}`, body);
-  session.set({ token: answer.token, user_id: answer.user_id, handle: answer.handle, followed: [] });
+  session.set({ token: answer.token, user_id: answer.user_id, handle: answer.handle });
   form.reset();
   await enter();
 }
@@ -68,14 +68,19 @@ function logOut() {
 
 async function enter() {
   const user = me();
-  state.followed = new Set(user.followed ?? []);
   $('auth').hidden = true;
   $('app').hidden = false;
   $('who').textContent = `@${user.handle}`;
   $('who').hidden = false;
   $('logout').hidden = false;
-  await Promise.all([loadFeed(), loadStats()]);
+  await Promise.all([loadFollowing(), loadFeed(), loadStats()]);
   connectEvents();
+}
+
+// Whom I follow comes from the API, so the Follow/Unfollow button is right on any device or tab.
+async function loadFollowing() {
+  const { users } = await api('GET', '/me/following');
+  state.followed = new Set(users.map((user) => user.user_id));
 }
 
 // ---- feed ----
@@ -209,7 +214,6 @@ const toggleFollow = guarded(async () => {
   const following = state.followed.has(author.id);
   await api(following ? 'DELETE' : 'POST', `/follow/${author.id}`);
   following ? state.followed.delete(author.id) : state.followed.add(author.id);
-  session.set({ ...me(), followed: [...state.followed] });
   $('follow').textContent = following ? `Follow @${author.handle}` : `Unfollow @${author.handle}`;
   $('viewer-note').textContent = following ? `You no longer follow @${author.handle}.` : `You follow @${author.handle}: you will see their friends-only stories.`;
 });
@@ -269,31 +273,45 @@ function renderMine() {
   $('mine-empty').hidden = mine.length > 0;
 }
 
+// Totals on one line, then one pair of bars a day (views, reactions) over the last 7 UTC dates.
 async function loadStats() {
   const stats = await api('GET', '/me/stats');
-  const rows = [['Posted', stats.posted], ['Views', stats.views], ['Unique viewers', stats.unique_viewers],
-    ...EMOJI.map((e) => [e, stats.reactions?.[e] ?? 0])];
-  const max = Math.max(1, ...rows.map(([, n]) => n));
+  const reactions = EMOJI.map((e) => `${e} ${stats.reactions?.[e] ?? 0}`).join('  ');
+  const totals = document.createElement('p');
+  totals.className = 'totals';
+  totals.textContent = `${stats.posted} posted · ${stats.views} views by ${stats.unique_viewers} people · ${reactions}`;
+  const days = stats.days ?? [];
+  const max = Math.max(1, ...days.flatMap((d) => [d.views, d.reactions]));
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
-  const rowHeight = 22; const labelWidth = 110; const width = 320;
-  svg.setAttribute('viewBox', `0 0 ${width} ${rows.length * rowHeight}`);
+  const width = 320; const height = 120; const base = 96; const column = width / Math.max(1, days.length);
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   svg.setAttribute('class', 'chart');
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', rows.map(([l, n]) => `${l}: ${n}`).join(', '));
-  rows.forEach(([label, n], i) => {
-    const y = i * rowHeight;
-    const text = document.createElementNS(ns, 'text');
-    text.setAttribute('x', 0); text.setAttribute('y', y + 15); text.textContent = label;
-    const bar = document.createElementNS(ns, 'rect');
-    bar.setAttribute('x', labelWidth); bar.setAttribute('y', y + 4); bar.setAttribute('height', 14); bar.setAttribute('rx', 3);
-    bar.setAttribute('width', Math.max(2, ((width - labelWidth - 40) * n) / max));
-    const value = document.createElementNS(ns, 'text');
-    value.setAttribute('x', labelWidth + Math.max(2, ((width - labelWidth - 40) * n) / max) + 6); value.setAttribute('y', y + 15);
-    value.textContent = n;
-    svg.append(text, bar, value);
+  svg.setAttribute('aria-label', days.map((d) => `${d.date}: ${d.views} views, ${d.reactions} reactions, ${d.posted} posted`).join('; '));
+  const weekday = new Intl.DateTimeFormat(undefined, { weekday: 'short', timeZone: 'UTC' });
+  days.forEach((day, i) => {
+    const x = i * column;
+    [[day.views, 'views'], [day.reactions, 'reactions']].forEach(([n, kind], j) => {
+      const bar = document.createElementNS(ns, 'rect');
+      const h = n === 0 ? 1 : Math.max(2, (80 * n) / max);
+      bar.setAttribute('x', x + 8 + j * 14); bar.setAttribute('y', base - h);
+      bar.setAttribute('width', 12); bar.setAttribute('height', h); bar.setAttribute('rx', 2);
+      bar.setAttribute('class', kind);
+      const title = document.createElementNS(ns, 'title');
+      title.textContent = `${n} ${kind}`;
+      bar.append(title);
+      svg.append(bar);
+    });
+    const label = document.createElementNS(ns, 'text');
+    label.setAttribute('x', x + 8); label.setAttribute('y', base + 16);
+    label.textContent = weekday.format(new Date(`${day.date}T00:00:00Z`));
+    svg.append(label);
   });
-  $('stats').replaceChildren(svg);
+  const legend = document.createElement('p');
+  legend.className = 'legend';
+  legend.innerHTML = '<span class="key views"></span> views <span class="key reactions"></span> reactions';
+  $('stats').replaceChildren(totals, svg, legend);
 }
 
 // ---- live events ----

@@ -43,6 +43,29 @@ public sealed class FollowTests(StoriesApiFactory factory) : IClassFixture<Stori
         await afterUnfollow.AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task MyFollowingListsWhomIFollowNewestFirstAndWhichOfThemAreFriends()
+    {
+        var me = await factory.SignUpAsync();
+        var friend = await factory.SignUpAsync();
+        var followed = await factory.SignUpAsync();
+        var follower = await factory.SignUpAsync();
+        var dropped = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(me);
+        await client.FollowAsync(friend.Id);
+        await factory.CreateClientFor(friend).FollowAsync(me.Id);
+        await client.FollowAsync(dropped.Id);
+        await client.FollowAsync(followed.Id);
+        await client.UnfollowAsync(dropped.Id);
+        await factory.CreateClientFor(follower).FollowAsync(me.Id);
+
+        var users = (await (await client.GetAsync("/me/following")).ReadJsonAsync()).GetProperty("users").EnumerateArray()
+            .Select(user => (user.GetProperty("user_id").GetGuid(), user.GetProperty("handle").GetString(), user.GetProperty("follows_you").GetBoolean()))
+            .ToList();
+
+        Assert.Equal([(followed.Id, followed.Handle, false), (friend.Id, friend.Handle, true)], users);
+    }
+
     [Theory]
     [InlineData("POST")]
     [InlineData("DELETE")]
