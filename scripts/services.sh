@@ -10,6 +10,10 @@
 #   scripts/services.sh stop NAME      stop one service (postgres|redis|s3), keep data and port
 #   scripts/services.sh start NAME     start it again on the same port with the same secrets
 #   scripts/services.sh down           stop everything this script started, delete all state
+#   scripts/services.sh cluster up     also start a Redis Cluster (three masters, slots split by
+#                                      redis-cli --cluster create); prints its connection string
+#   scripts/services.sh cluster env    print `export ConnectionStrings__cache=…` for the cluster
+#   scripts/services.sh cluster down   stop the cluster only (down stops it too)
 #
 # State lives in ${STORIES_SERVICES_DIR:-<repo>/.services}: ports, secrets, pid files, logs,
 # data dirs and the `env` file. Progress goes to stderr; only `up`/`env` write stdout.
@@ -30,6 +34,15 @@ DEFAULT_PORT_postgres=55432
 DEFAULT_PORT_redis=56379
 DEFAULT_PORT_s3=57480
 DEFAULT_PORT_mon=56789
+# Redis Cluster: three masters, each with a client port and a cluster-bus port (cluster-port,
+# set explicitly: the default, client port + 10000, would leave the port range).
+CLUSTER_NODES=(1 2 3)
+DEFAULT_PORT_cluster1=56401
+DEFAULT_PORT_cluster2=56402
+DEFAULT_PORT_cluster3=56403
+DEFAULT_PORT_clusterbus1=56411
+DEFAULT_PORT_clusterbus2=56412
+DEFAULT_PORT_clusterbus3=56413
 # ceph-osd picks its own ports inside this range (it needs several): below Linux's
 # ephemeral range (32768-60999) so outgoing connections never hold them, and away from
 # Ceph's usual 6800-7300 so a system Ceph, if any, never collides with ours.
@@ -200,6 +213,7 @@ choose_port() {
   for ((p = ${!def}; p < ${!def} + 200; p++)); do
     [[ "$p" == "${PORT_postgres:-}" || "$p" == "${PORT_redis:-}" ]] && continue
     [[ "$p" == "${PORT_s3:-}" || "$p" == "${PORT_mon:-}" ]] && continue
+    [[ " $(cluster_ports) " == *" $p "* ]] && continue
     ((p >= OSD_PORT_MIN && p <= OSD_PORT_MAX)) && continue
     port_in_use "$p" && continue
     [[ -n "${!var:-}" ]] && log "port ${!var} for $key is in use; using $p"
@@ -392,6 +406,119 @@ redis_stop() {
   local pid; pid="$(redis_pid)"
   [[ -n "$pid" ]] && stop_pid "$pid" redis-server TERM
   return 0
+}
+
+# ---------------------------------------------------------------------------------------
+# Redis Cluster: three redis-server processes in cluster mode, the same password as the
+# single node (requirepass, and masterauth for the bus), slots split by redis-cli.
+# ---------------------------------------------------------------------------------------
+
+cluster_ports() {
+  local i var
+  for i in "${CLUSTER_NODES[@]}"; do
+    var="PORT_cluster$i"; printf '%s ' "${!var:-}"
+    var="PORT_clusterbus$i"; printf '%s ' "${!var:-}"
+  done
+}
+cluster_node_dir() { echo "$STATE/redis-cluster/$1"; }
+cluster_node_pid() { read_pid "$(cluster_node_dir "$1")/redis.pid"; }
+cluster_node_running() {
+  local pid port_var="PORT_cluster$1"; pid="$(cluster_node_pid "$1")"
+  [[ -n "$pid" ]] && pid_alive "$pid" redis-server && port_answers "${!port_var}"
+}
+cluster_cli() { REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli -h 127.0.0.1 "$@"; }
+cluster_ok() {
+  local i var
+  for i in "${CLUSTER_NODES[@]}"; do
+    var="PORT_cluster$i"
+    cluster_cli -p "${!var}" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+  done
+}
+cluster_addresses() {
+  local i var out=()
+  for i in "${CLUSTER_NODES[@]}"; do var="PORT_cluster$i"; out+=("127.0.0.1:${!var}"); done
+  echo "${out[*]}"
+}
+
+cluster_node_start() {
+  local i="$1" dir port_var="PORT_cluster$1" bus_var="PORT_clusterbus$1" launched
+  dir="$(cluster_node_dir "$i")"
+  mkdir -p "$dir"
+  # A node that ran before keeps its identity and slots in nodes.conf and rejoins by itself.
+  printf 'requirepass %s\nmasterauth %s\n' "$REDIS_PASSWORD" "$REDIS_PASSWORD" >"$dir/redis.conf"
+  chmod 600 "$dir/redis.conf"
+  rm -f "$dir/redis.pid"
+  local rlog="$LOGS/redis-cluster-$i.log"
+  setsid nohup redis-server "$dir/redis.conf" --port "${!port_var}" --bind 127.0.0.1 \
+    --cluster-enabled yes --cluster-port "${!bus_var}" --cluster-config-file nodes.conf \
+    --cluster-node-timeout 5000 --save '' --appendonly no --daemonize no --dir "$dir" \
+    --pidfile "$dir/redis.pid" >>"$rlog" 2>&1 </dev/null 9>&- &
+  launched=$!
+  # shellcheck disable=SC2317
+  launched_alive() { proc_alive "$launched"; }
+  wait_for "$WAIT_SECS" "redis cluster node $i on port ${!port_var}" "$rlog" launched_alive cluster_node_running "$i"
+  [[ -n "$(cluster_node_pid "$i")" ]] || echo "$launched" >"$dir/redis.pid"
+}
+
+cluster_stop() {
+  local i pid
+  for i in "${CLUSTER_NODES[@]}"; do
+    pid="$(cluster_node_pid "$i")"
+    [[ -n "$pid" ]] && stop_pid "$pid" redis-server TERM
+  done
+  return 0
+}
+
+write_cluster_env() {
+  local addresses; addresses="$(cluster_addresses)"
+  printf "export ConnectionStrings__cache='%s,password=%s'\n" "${addresses// /,}" "$REDIS_PASSWORD" >"$STATE/cluster.env.tmp"
+  chmod 600 "$STATE/cluster.env.tmp"
+  mv "$STATE/cluster.env.tmp" "$STATE/cluster.env"
+}
+
+cmd_cluster() {
+  case "${1:-}" in
+    up)
+      lock_state
+      load_state
+      command -v redis-server >/dev/null 2>&1 || install_packages
+      ensure_secrets
+      local i all=yes
+      for i in "${CLUSTER_NODES[@]}"; do cluster_node_running "$i" || all=no; done
+      if [[ $all == yes ]] && cluster_ok && [[ -f "$STATE/cluster.env" ]]; then
+        log "redis cluster already running"
+        cat "$STATE/cluster.env"
+        return 0
+      fi
+      cluster_stop
+      for i in "${CLUSTER_NODES[@]}"; do choose_port "cluster$i" no; choose_port "clusterbus$i" no; done
+      # shellcheck disable=SC2046
+      reserve_ports $(cluster_ports)
+      for i in "${CLUSTER_NODES[@]}"; do cluster_node_start "$i"; done
+      if ! cluster_ok; then
+        local addresses; addresses="$(cluster_addresses)"
+        # shellcheck disable=SC2086
+        cluster_cli -p "${PORT_cluster1}" --cluster create $addresses --cluster-replicas 0 --cluster-yes \
+          >>"$LOGS/redis-cluster-create.log" 2>&1 || die_log "redis-cli --cluster create failed" "$LOGS/redis-cluster-create.log"
+        wait_for "$WAIT_SECS" "the redis cluster to agree (cluster_state:ok)" "$LOGS/redis-cluster-create.log" true cluster_ok
+      fi
+      write_cluster_env
+      log "redis cluster: running on $(cluster_addresses)"
+      cat "$STATE/cluster.env"
+      ;;
+    env)
+      [[ -f "$STATE/cluster.env" ]] || die "no cluster env at $STATE/cluster.env: run '$SCRIPT cluster up' first"
+      cat "$STATE/cluster.env"
+      ;;
+    down)
+      lock_state
+      load_state
+      cluster_stop
+      rm -rf "$STATE/redis-cluster" "$STATE/cluster.env"
+      log "redis cluster stopped"
+      ;;
+    *) die "expected: cluster up|env|down" ;;
+  esac
 }
 
 # ---------------------------------------------------------------------------------------
@@ -768,6 +895,7 @@ cmd_down() {
   local jobs=() j
   ceph_stop_all & jobs+=($!)
   redis_stop & jobs+=($!)
+  cluster_stop & jobs+=($!)
   pg_stop & jobs+=($!)
   for j in "${jobs[@]}"; do wait "$j" || true; done
   if [[ -n "${PG_BASE:-}" && "$PG_BASE" == /tmp/stories-pg-* ]]; then
@@ -785,7 +913,7 @@ remove_state() {
     name="${f##*/}"
     case "$name" in
       .lock | ceph | ceph.vars | env | env.tmp | logs | pg.vars | ports | ports.tmp | redis | \
-        secrets | secrets.tmp | started-by-this-up | *.vars.tmp) rm -rf "$f" ;;
+        redis-cluster | cluster.env | cluster.env.tmp | secrets | secrets.tmp | started-by-this-up | *.vars.tmp) rm -rf "$f" ;;
       *) stray=1 ;;
     esac
   done
@@ -813,6 +941,7 @@ main() {
     running) cmd_running ;;
     stop) cmd_stop "$@" ;;
     start) cmd_start "$@" ;;
+    cluster) cmd_cluster "$@" ;;
     *) usage ;;
   esac
 }

@@ -6,6 +6,7 @@ using Stories.Tests.Infrastructure;
 namespace Stories.Tests.Api.Events;
 
 /// <summary>Who may open a stream, how (bearer header or single-use ticket), and how many at once.</summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class EventAuthTests(EventsApiFactory factory) : IClassFixture<EventsApiFactory>
 {
     [Theory]

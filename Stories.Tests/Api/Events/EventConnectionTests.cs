@@ -1,11 +1,14 @@
 using Stories.Api.Features.Events;
 
+using Stories.Tests.Infrastructure;
+
 namespace Stories.Tests.Api.Events;
 
 /// <summary>
 /// The slow-consumer policy, on the connection itself: over HTTP a client that stops reading is
 /// hidden for megabytes behind socket buffers, so this is the one place it can be shown exactly.
 /// </summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class EventConnectionTests
 {
     [Fact]

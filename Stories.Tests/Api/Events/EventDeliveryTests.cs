@@ -8,6 +8,7 @@ namespace Stories.Tests.Api.Events;
 /// after the actions under test a sentinel event is raised for the same stream, and it must be the
 /// next thing the stream carries.
 /// </summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class EventDeliveryTests(EventsApiFactory factory) : IClassFixture<EventsApiFactory>
 {
     [Fact]

@@ -3,6 +3,7 @@ using Stories.Tests.Infrastructure;
 namespace Stories.Tests.Api.Events;
 
 /// <summary><c>Last-Event-ID</c> replay from the per-user log (the factory keeps the newest 5 events).</summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class EventReplayTests(EventsApiFactory factory) : IClassFixture<EventsApiFactory>
 {
     [Fact]

@@ -4,6 +4,7 @@ using Stories.Tests.Infrastructure;
 namespace Stories.Tests.Api.Events;
 
 /// <summary>Two API hosts over one database and one Redis, as two replicas behind a load balancer.</summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class EventReplicaTests(TwoReplicas replicas) : IClassFixture<TwoReplicas>
 {
     [Fact]

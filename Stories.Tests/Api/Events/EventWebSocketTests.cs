@@ -4,6 +4,7 @@ using Stories.Tests.Infrastructure;
 namespace Stories.Tests.Api.Events;
 
 /// <summary><c>GET /ws</c>: the same events as SSE, as JSON text frames.</summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class EventWebSocketTests(EventsApiFactory factory) : IClassFixture<EventsApiFactory>
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace Stories.Tests.Api.Platform;
 /// Login and sign-up are limited per client IP — every request here comes from 127.0.0.1 — so
 /// credential stuffing cannot spread its guesses over many accounts. Each test spends a different bucket.
 /// </summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class ClientIpRateLimitTests(ClientIpRateLimitTests.SmallLimits factory) : IClassFixture<ClientIpRateLimitTests.SmallLimits>
 {
     [Fact]

@@ -13,6 +13,7 @@ namespace Stories.Tests.Api.Platform;
 /// The first feed page is cached per user for 30 s; the caller's own writes show in their very next
 /// request, and other users' new stories only once the page expires — by the API's clock, which the tests move.
 /// </summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<StoriesApiFactory>
 {
     [Fact]
@@ -313,6 +314,7 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
 }
 
 /// <summary>Two replicas over one Redis: a view recorded through one is laid over the page the other cached.</summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class FeedCacheReplicaTests(TwoReplicas replicas) : IClassFixture<TwoReplicas>
 {
     [Fact]
@@ -340,6 +342,7 @@ public sealed class FeedCacheReplicaTests(TwoReplicas replicas) : IClassFixture<
 /// A cached page never outlives the first story on it: here the feed TTL (2 min) is longer than a
 /// story's life (1 min), so only the cap by the earliest expiry keeps the expired story out.
 /// </summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class FeedCacheExpiryTests(FeedCacheExpiryTests.ShortLivedStories factory) : IClassFixture<FeedCacheExpiryTests.ShortLivedStories>
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace Stories.Tests.Api.Platform;
 /// and 2 reactions a minute. The clock is frozen while a test spends tokens, so nothing refills
 /// behind its back; it moves only when a test moves it.
 /// </summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class RateLimitTests(RateLimitTests.SmallLimits factory) : IClassFixture<RateLimitTests.SmallLimits>
 {
     [Fact]

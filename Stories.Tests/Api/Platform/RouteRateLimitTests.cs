@@ -8,6 +8,7 @@ namespace Stories.Tests.Api.Platform;
 /// Every write or costly route draws from a per-user bucket, here one request a minute: the second
 /// request of a user is refused before the route runs. Each case spends a new user's buckets.
 /// </summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class RouteRateLimitTests(RouteRateLimitTests.OneAMinute factory) : IClassFixture<RouteRateLimitTests.OneAMinute>
 {
     [Theory]

@@ -5,6 +5,7 @@ using Stories.Tests.Infrastructure;
 namespace Stories.Tests.Api.Platform;
 
 /// <summary>Two API hosts — two replicas — over one database and one Redis keyspace draw from the same buckets.</summary>
+[Trait("Category", TestCategories.RedisCluster)]
 public sealed class SharedRateLimitTests(SharedRateLimitTests.TwoReplicas replicas) : IClassFixture<SharedRateLimitTests.TwoReplicas>
 {
     [Fact]
