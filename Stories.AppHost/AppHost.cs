@@ -12,7 +12,13 @@ var jwtSigningKey = builder.AddParameter("jwt-signing-key", secret: true);
 var postgres = builder.AddPostgres("postgres").WithDataVolume();
 var database = postgres.AddDatabase(ResourceNames.Database);
 
-var cache = builder.AddRedis(ResourceNames.Cache);
+// Redis in a container, or any Redis by its connection string: set ConnectionStrings:cache to a
+// clustered one (Azure Managed Redis, a Redis Cluster: "node1:6379,node2:6379,password=…,ssl=true")
+// and the client finds the cluster's topology itself; every key a command touches together shares a
+// hash tag, so multi-key commands stay in one slot (README, "Redis Cluster").
+IResourceBuilder<IResourceWithConnectionString> cache = builder.Configuration.GetConnectionString(ResourceNames.Cache) is { Length: > 0 }
+    ? builder.AddConnectionString(ResourceNames.Cache)
+    : builder.AddRedis(ResourceNames.Cache);
 
 // MinIO is a resource of our own (MinioResource.cs, ADR 0008). Any other S3 server (AWS S3, R2, Ceph,
 // Garage, RustFS) takes its place by its connection string alone: set ConnectionStrings:minio

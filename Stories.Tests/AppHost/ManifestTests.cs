@@ -61,6 +61,7 @@ public sealed partial class ManifestTests
         };
         // The deployment must not depend on the shell it is published from (a local services' env, say).
         start.Environment.Remove($"ConnectionStrings__{ResourceNames.Storage}");
+        start.Environment.Remove($"ConnectionStrings__{ResourceNames.Cache}");
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -129,6 +129,7 @@ public sealed class StoriesGraph : IAsyncLifetime
     private static string[] Parameters() =>
     [
         $"ConnectionStrings:{ResourceNames.Storage}=",
+        $"ConnectionStrings:{ResourceNames.Cache}=",
         $"Parameters:jwt-signing-key={Convert.ToBase64String(RandomNumberGenerator.GetBytes(48))}",
         "Parameters:minio-user=stories",
         $"Parameters:minio-password={Convert.ToHexString(RandomNumberGenerator.GetBytes(16))}",
