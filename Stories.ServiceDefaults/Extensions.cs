@@ -18,7 +18,7 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Adds telemetry, JSON logs, the management port, the liveness check, service discovery and HttpClient resilience to a service.</summary>
+    /// <summary>Adds telemetry, JSON logs, the management port, health checks, service discovery and HttpClient resilience to a service.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddJsonConsoleLogging();
@@ -47,10 +47,17 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Registers a liveness check tagged <c>live</c>; dependency checks are added by each service.</summary>
+    /// <summary>
+    /// Registers a liveness check tagged <c>live</c>, and puts every other check — dependency checks are
+    /// added by each service — behind one cache, so each runs at most once per
+    /// <c>Management:HealthCacheDuration</c> however many health requests arrive.
+    /// </summary>
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live]);
+        builder.Services.AddSingleton<HealthResultCache>();
+        // After every Configure: checks registered later (by the services, by client integrations) are wrapped too.
+        builder.Services.AddOptions<HealthCheckServiceOptions>().PostConfigure<HealthResultCache>((checks, cache) => cache.Wrap(checks));
         return builder;
     }
 

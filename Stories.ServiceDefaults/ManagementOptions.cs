@@ -3,7 +3,8 @@ using System.ComponentModel.DataAnnotations;
 namespace Stories.ServiceDefaults;
 
 /// <summary>
-/// Where a service answers its operational endpoints (section <c>Management</c>; ADR 0014).
+/// Where a service answers its operational endpoints and how often their dependency checks may run
+/// (section <c>Management</c>; ADR 0014).
 /// </summary>
 public sealed class ManagementOptions
 {
@@ -16,4 +17,11 @@ public sealed class ManagementOptions
     /// </summary>
     [Range(1, 65535)]
     public int? Port { get; set; }
+
+    /// <summary>
+    /// How long one run of a dependency check answers every health request: a flood of requests then
+    /// costs one database connection per window, not one each. Zero runs the checks for every request.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan HealthCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 }
