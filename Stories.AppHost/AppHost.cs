@@ -24,6 +24,10 @@ IResourceBuilder<IResourceWithConnectionString> storage = builder.Configuration.
         builder.AddParameter("minio-user"),
         builder.AddParameter("minio-password", secret: true)).WithDataVolume();
 
+// Every service serves /health, /healthz and /metrics on a `management` endpoint of its own, which is
+// never external and is what the health checks probe; the public endpoints answer only /alive of
+// them (ManagementEndpointExtensions.cs, ADR 0014).
+
 // The API owns the schema: each replica applies pending migrations at startup, serialised by a
 // PostgreSQL advisory lock (Stories.Data/DataExtensions.cs says why not EF Core's own lock). Two
 // replicas, so that the Redis fan-out of real-time events is exercised in development too.
@@ -35,7 +39,7 @@ var api = builder.AddProject<Projects.Stories_Api>(ResourceNames.Api)
     .WithReference(storage).WaitFor(storage)
     .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health")
+    .WithManagementEndpoint()
     .WithReplicas(2);
 
 // The worker waits for the API because the API migrates the schema the worker sweeps.
@@ -43,7 +47,7 @@ builder.AddProject<Projects.Stories_Worker>(ResourceNames.Worker)
     .WithReference(database).WaitFor(database)
     .WithReference(storage).WaitFor(storage)
     .WaitFor(api)
-    .WithHttpHealthCheck("/health");
+    .WithManagementEndpoint();
 
 // The reference web client: static files that find the API through service discovery (WithReference
 // sets services__api__http__0, served to the browser as /config.json). The browser calls the API and
@@ -51,7 +55,7 @@ builder.AddProject<Projects.Stories_Worker>(ResourceNames.Worker)
 var web = builder.AddProject<Projects.Stories_Web>(ResourceNames.Web)
     .WithReference(api)
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health");
+    .WithManagementEndpoint();
 var webOrigin = web.GetEndpoint("http");
 api.WithEnvironment("Cors__Origins__0", webOrigin)
     .WithEnvironment("Storage__CorsOrigins", webOrigin);
