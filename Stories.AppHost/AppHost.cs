@@ -51,9 +51,11 @@ builder.AddProject<Projects.Stories_Worker>(ResourceNames.Worker)
 
 // The reference web client: static files that find the API through service discovery (WithReference
 // sets services__api__http__0, served to the browser as /config.json). The browser calls the API and
-// PUTs media to storage from the web's origin, so both allow exactly that origin (ADR 0010).
+// PUTs media to storage from the web's origin, so both allow exactly that origin (ADR 0010). Only the
+// API's public endpoints: the web has no business with its management one.
 var web = builder.AddProject<Projects.Stories_Web>(ResourceNames.Web)
-    .WithReference(api)
+    .WithReference(api.GetEndpoint("http"))
+    .WithReference(api.GetEndpoint("https"))
     .WithExternalHttpEndpoints()
     .WithManagementEndpoint();
 var webOrigin = web.GetEndpoint("http");
