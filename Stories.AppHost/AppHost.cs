@@ -30,6 +30,10 @@ IResourceBuilder<IResourceWithConnectionString> storage = builder.Configuration.
         builder.AddParameter("minio-user"),
         builder.AddParameter("minio-password", secret: true)).WithDataVolume();
 
+// Every service serves /health, /healthz and /metrics on a `management` endpoint of its own, which is
+// never external and is what the health checks probe; the public endpoints answer only /alive of
+// them (ManagementEndpointExtensions.cs, ADR 0014).
+
 // The API owns the schema: each replica applies pending migrations at startup, serialised by a
 // PostgreSQL advisory lock (Stories.Data/DataExtensions.cs says why not EF Core's own lock). Two
 // replicas, so that the Redis fan-out of real-time events is exercised in development too.
@@ -41,7 +45,7 @@ var api = builder.AddProject<Projects.Stories_Api>(ResourceNames.Api)
     .WithReference(storage).WaitFor(storage)
     .WithEnvironment("Jwt__SigningKey", jwtSigningKey)
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health")
+    .WithManagementEndpoint()
     .WithReplicas(2);
 
 // The worker waits for the API because the API migrates the schema the worker sweeps.
@@ -49,15 +53,17 @@ builder.AddProject<Projects.Stories_Worker>(ResourceNames.Worker)
     .WithReference(database).WaitFor(database)
     .WithReference(storage).WaitFor(storage)
     .WaitFor(api)
-    .WithHttpHealthCheck("/health");
+    .WithManagementEndpoint();
 
 // The reference web client: static files that find the API through service discovery (WithReference
 // sets services__api__http__0, served to the browser as /config.json). The browser calls the API and
-// PUTs media to storage from the web's origin, so both allow exactly that origin (ADR 0010).
+// PUTs media to storage from the web's origin, so both allow exactly that origin (ADR 0010). Only the
+// API's public endpoints: the web has no business with its management one.
 var web = builder.AddProject<Projects.Stories_Web>(ResourceNames.Web)
-    .WithReference(api)
+    .WithReference(api.GetEndpoint("http"))
+    .WithReference(api.GetEndpoint("https"))
     .WithExternalHttpEndpoints()
-    .WithHttpHealthCheck("/health");
+    .WithManagementEndpoint();
 var webOrigin = web.GetEndpoint("http");
 api.WithEnvironment("Cors__Origins__0", webOrigin)
     .WithEnvironment("Storage__CorsOrigins", webOrigin);

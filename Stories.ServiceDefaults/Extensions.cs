@@ -13,14 +13,16 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// What every Stories service shares, in the shape of the Aspire service-defaults template: telemetry,
 /// health checks, service discovery and standard resilience on every <c>HttpClient</c> — plus JSON
-/// console logs, and health endpoints mapped in every environment (operators probe production too).
+/// console logs, health endpoints mapped in every environment (operators probe production too) and
+/// the management port that keeps them off the public one (ADR 0014).
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Adds telemetry, JSON logs, the liveness check, service discovery and HttpClient resilience to a service.</summary>
+    /// <summary>Adds telemetry, JSON logs, the management port, health checks, service discovery and HttpClient resilience to a service.</summary>
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddJsonConsoleLogging();
+        builder.AddManagementPort();
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();
@@ -45,10 +47,17 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Registers a liveness check tagged <c>live</c>; dependency checks are added by each service.</summary>
+    /// <summary>
+    /// Registers a liveness check tagged <c>live</c>, and puts every other check — dependency checks are
+    /// added by each service — behind one cache, so each runs at most once per
+    /// <c>Management:HealthCacheDuration</c> however many health requests arrive.
+    /// </summary>
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthTags.Live]);
+        builder.Services.AddSingleton<HealthResultCache>();
+        // After every Configure: checks registered later (by the services, by client integrations) are wrapped too.
+        builder.Services.AddOptions<HealthCheckServiceOptions>().PostConfigure<HealthResultCache>((checks, cache) => cache.Wrap(checks));
         return builder;
     }
 
@@ -56,19 +65,21 @@ public static class ServiceDefaultsExtensions
     /// Maps <c>/health</c> (every check; 503 when one is unhealthy), <c>/alive</c> (liveness only),
     /// <c>/healthz</c> (every dependency's status as JSON: 503 when unhealthy, 200 when healthy or
     /// degraded) and <c>/metrics</c> (Prometheus text from OpenTelemetry's exporter). All four are
-    /// anonymous and mapped in every environment: keep them off the public edge (README, "Platform").
+    /// anonymous and mapped in every environment. With <c>Management:Port</c> set, all but <c>/alive</c>
+    /// answer on that port only; <c>/alive</c> answers everywhere: it touches no dependency and tells no
+    /// more than that the process answers, which any answer tells (ADR 0014).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint().AllowAnonymous().ExcludeFromDescription();
-        app.MapHealthChecks("/health").AllowAnonymous();
+        app.MapPrometheusScrapingEndpoint().AllowAnonymous().ExcludeFromDescription().OnManagementPort();
+        app.MapHealthChecks("/health").AllowAnonymous().OnManagementPort();
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = check => check.Tags.Contains(HealthTags.Live) })
-            .AllowAnonymous();
+            .AllowAnonymous().OnEveryPort();
         app.MapHealthChecks("/healthz", new HealthCheckOptions
         {
             Predicate = check => !check.Tags.Contains(HealthTags.Live),
             ResponseWriter = WriteHealthJsonAsync,
-        }).AllowAnonymous();
+        }).AllowAnonymous().OnManagementPort();
         return app;
     }
 

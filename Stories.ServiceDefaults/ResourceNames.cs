@@ -25,4 +25,10 @@ public static class ResourceNames
 
     /// <summary>The reference web client (static files and its <c>/config.json</c>).</summary>
     public const string Web = "web";
+
+    /// <summary>
+    /// The endpoint of api, worker and web that serves <c>/health</c>, <c>/healthz</c> and <c>/metrics</c>:
+    /// never external, and what the AppHost's health checks probe (ADR 0014).
+    /// </summary>
+    public const string ManagementEndpoint = "management";
 }

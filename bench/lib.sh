@@ -65,6 +65,8 @@ api_start() {
     echo "port $API_PORT is already in use: stop what answers there or set API_PORT" >&2
     return 1
   fi
+  # The benchmarks scrape /metrics on $API_PORT: no management port, even if the shell names one (ADR 0014).
+  env -u Management__Port \
   ConnectionStrings__storiesdb="$BENCH_CONN" Jwt__SigningKey="$BENCH_KEY" Redis__KeyPrefix="bench:$$:" \
   ASPNETCORE_URLS="http://127.0.0.1:$API_PORT" ASPNETCORE_ENVIRONMENT=Production Logging__LogLevel__Default="${API_LOG_LEVEL:-Warning}" \
     dotnet "$ROOT/Stories.Api/bin/Release/net10.0/Stories.Api.dll" >"$log" 2>&1 &

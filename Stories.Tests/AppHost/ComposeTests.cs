@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Stories.AppHost.Tests.Infrastructure;
 
@@ -6,8 +7,8 @@ namespace Stories.AppHost.Tests;
 
 /// <summary>
 /// docker-compose.yml, the way to run Stories without Aspire, checked by Compose itself: the file is
-/// valid, its images are the official ones the AppHost uses unless a variable overrides them, and it
-/// refuses to start without its secrets.
+/// valid, its images are the official ones the AppHost uses unless a variable overrides them, it
+/// refuses to start without its secrets, and it never publishes the services' management port.
 /// </summary>
 public sealed class ComposeTests
 {
@@ -55,6 +56,22 @@ public sealed class ComposeTests
         Assert.Contains("image: mirror.example/minio:1", output, StringComparison.Ordinal);
         Assert.Contains("DOTNET_SDK_IMAGE: mirror.example/sdk:10", output, StringComparison.Ordinal);
         Assert.Contains("ASPNET_IMAGE: mirror.example/aspnet:10", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Health and metrics answer on the management port only (the API's tests show it over HTTP); here,
+    /// that compose sets that port for both services and publishes nothing but the API's own port.
+    /// Compose v1 and v2 quote and lay out ports differently, hence the patterns.
+    /// </summary>
+    [Fact]
+    public async Task ApiAndWorkerServeHealthAndMetricsOnAManagementPortThatIsNotPublished()
+    {
+        var (exitCode, output) = await ComposeConfigAsync(s_secrets);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Equal(2, Regex.Count(output, @"Management__Port: ['""]?8081['""]?\n"));
+        Assert.DoesNotMatch(@"(target|published): ['""]?8081\b", output);
+        Assert.Matches(@"published: ['""]?5000['""]?\n\s+target: 8080\n|target: 8080\n\s+published: ['""]?5000['""]?", output);
     }
 
     [Fact]

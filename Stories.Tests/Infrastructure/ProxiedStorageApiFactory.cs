@@ -16,6 +16,8 @@ public class ProxiedStorageApiFactory : StorageApiFactory
         : base(new UriBuilder(TestStorage.Connection.Endpoint) { Host = "127.0.0.1", Port = proxy.Port }.Uri)
     {
         Proxy = proxy;
+        // /healthz follows the outage at once here; the cache of health results has tests of its own.
+        WithSetting("Management:HealthCacheDuration", "00:00:00");
         if (startWithStorageDown)
         {
             Proxy.Stop();

@@ -25,7 +25,7 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public StoriesApiFactory()
     {
         DatabaseName = $"stories_test_{Guid.NewGuid():N}";
-        UseKestrel(0);
+        UseKestrel();
     }
 
     /// <summary>
@@ -37,7 +37,7 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     {
         DatabaseName = primary.DatabaseName;
         _isReplica = true;
-        UseKestrel(0);
+        UseKestrel();
     }
 
     public string DatabaseName { get; }
@@ -102,6 +102,9 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // A free port, named as the API's own address setting (not forced on the server by UseKestrel(0)),
+        // so that the API adds a management port to it as it does deployed.
+        builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.UseSetting($"ConnectionStrings:{ResourceNames.Database}", DatabaseConnectionString);
         builder.UseSetting($"ConnectionStrings:{ResourceNames.Cache}", TestServices.Cache);
         builder.UseSetting($"ConnectionStrings:{ResourceNames.Storage}", TestServices.Storage);

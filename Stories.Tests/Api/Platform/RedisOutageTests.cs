@@ -195,6 +195,9 @@ public sealed class RedisOutageTests(RedisOutageTests.ProxiedRedisFactory factor
             options.EndPoints.Add(IPAddress.Loopback, Proxy.Port);
             WithSetting($"ConnectionStrings:{ResourceNames.Cache}", options.ToString(includePassword: true));
             WithSetting("RateLimits:Stories:PermitsPerMinute", "3");
+            // /healthz follows the outage at once here (RestoreRedisAsync polls it, even with the clock
+            // frozen); the cache of health results has tests of its own.
+            WithSetting("Management:HealthCacheDuration", "00:00:00");
         }
 
         public TcpProxy Proxy { get; }

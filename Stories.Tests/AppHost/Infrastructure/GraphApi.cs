@@ -22,18 +22,27 @@ public static class GraphApi
     /// One client per replica of <paramref name="resourceName"/>, each addressing that replica's own
     /// address (not Aspire's proxy in front of them all), so a test chooses which replica serves a request.
     /// </summary>
-    public static async Task<IReadOnlyList<HttpClient>> ReplicaClientsAsync(this DistributedApplication app, string resourceName, CancellationToken token)
+    public static Task<IReadOnlyList<HttpClient>> ReplicaClientsAsync(this DistributedApplication app, string resourceName, CancellationToken token) =>
+        // The snapshot's URL is the proxy in front of all replicas; the address the replica itself
+        // listens on is the one Aspire gave it in ASPNETCORE_URLS.
+        app.InstanceClientsAsync(resourceName, urls => urls.Split(';').First(u => u.StartsWith("http://", StringComparison.Ordinal)), "ASPNETCORE_URLS", token);
+
+    /// <summary>One client per replica of <paramref name="resourceName"/> for that replica's own management port (<c>Management__Port</c>).</summary>
+    public static Task<IReadOnlyList<HttpClient>> ReplicaManagementClientsAsync(this DistributedApplication app, string resourceName, CancellationToken token) =>
+        app.InstanceClientsAsync(resourceName, port => $"http://localhost:{port}", ManagementPortVariable, token);
+
+    /// <summary>The variable the AppHost hands each replica its management port in.</summary>
+    public const string ManagementPortVariable = $"{ManagementOptions.SectionName}__{nameof(ManagementOptions.Port)}";
+
+    private static async Task<IReadOnlyList<HttpClient>> InstanceClientsAsync(
+        this DistributedApplication app, string resourceName, Func<string, string> address, string variable, CancellationToken token)
     {
         var clients = new List<HttpClient>();
         foreach (var state in await app.InstancesAsync(resourceName, token))
         {
-            var instance = state.ResourceId;
-            // The snapshot's URL is the proxy in front of all replicas; the address the replica itself
-            // listens on is the one Aspire gave it in ASPNETCORE_URLS.
-            var urls = state.Snapshot.EnvironmentVariables.FirstOrDefault(e => e.Name == "ASPNETCORE_URLS")?.Value
-                ?? throw new InvalidOperationException($"{instance} has no ASPNETCORE_URLS.");
-            var url = urls.Split(';').First(u => u.StartsWith("http://", StringComparison.Ordinal));
-            clients.Add(new HttpClient { BaseAddress = new Uri(url), Timeout = RequestTimeout });
+            var value = state.Snapshot.EnvironmentVariables.FirstOrDefault(e => e.Name == variable)?.Value
+                ?? throw new InvalidOperationException($"{state.ResourceId} has no {variable}.");
+            clients.Add(new HttpClient { BaseAddress = new Uri(address(value)), Timeout = RequestTimeout });
         }
 
         Assert.True(clients.Select(c => c.BaseAddress).Distinct().Count() == clients.Count, $"Replicas of {resourceName} share an address: {string.Join(", ", clients.Select(c => c.BaseAddress))}");
