@@ -1,4 +1,4 @@
-# Images for docker-compose and any container host: `--target api` or `--target worker`.
+# Images for docker-compose and any container host: `--target api`, `--target worker` or `--target web`.
 # The base images are build arguments with Microsoft's defaults, so a registry mirror can stand in.
 ARG DOTNET_SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
 ARG ASPNET_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
@@ -11,13 +11,17 @@ COPY Stories.ServiceDefaults/Stories.ServiceDefaults.csproj Stories.ServiceDefau
 COPY Stories.Data/Stories.Data.csproj Stories.Data/
 COPY Stories.Api/Stories.Api.csproj Stories.Api/
 COPY Stories.Worker/Stories.Worker.csproj Stories.Worker/
-RUN dotnet restore Stories.Api/Stories.Api.csproj && dotnet restore Stories.Worker/Stories.Worker.csproj
+COPY Stories.Web/Stories.Web.csproj Stories.Web/
+RUN dotnet restore Stories.Api/Stories.Api.csproj && dotnet restore Stories.Worker/Stories.Worker.csproj \
+ && dotnet restore Stories.Web/Stories.Web.csproj
 COPY Stories.ServiceDefaults/ Stories.ServiceDefaults/
 COPY Stories.Data/ Stories.Data/
 COPY Stories.Api/ Stories.Api/
 COPY Stories.Worker/ Stories.Worker/
+COPY Stories.Web/ Stories.Web/
 RUN dotnet publish Stories.Api/Stories.Api.csproj -c Release -o /out/api --no-restore \
- && dotnet publish Stories.Worker/Stories.Worker.csproj -c Release -o /out/worker --no-restore
+ && dotnet publish Stories.Worker/Stories.Worker.csproj -c Release -o /out/worker --no-restore \
+ && dotnet publish Stories.Web/Stories.Web.csproj -c Release -o /out/web --no-restore
 
 FROM ${ASPNET_IMAGE} AS runtime
 WORKDIR /app
@@ -35,3 +39,7 @@ ENTRYPOINT ["dotnet", "Stories.Api.dll"]
 FROM runtime AS worker
 COPY --from=build /out/worker .
 ENTRYPOINT ["dotnet", "Stories.Worker.dll"]
+
+FROM runtime AS web
+COPY --from=build /out/web .
+ENTRYPOINT ["dotnet", "Stories.Web.dll"]

@@ -64,14 +64,26 @@ public sealed class ComposeTests
     /// Compose v1 and v2 quote and lay out ports differently, hence the patterns.
     /// </summary>
     [Fact]
-    public async Task ApiAndWorkerServeHealthAndMetricsOnAManagementPortThatIsNotPublished()
+    public async Task ApiWorkerAndWebServeHealthAndMetricsOnAManagementPortThatIsNotPublished()
     {
         var (exitCode, output) = await ComposeConfigAsync(s_secrets);
 
         Assert.True(exitCode == 0, output);
-        Assert.Equal(2, Regex.Count(output, @"Management__Port: ['""]?8081['""]?\n"));
+        Assert.Equal(3, Regex.Count(output, @"Management__Port: ['""]?8081['""]?\n"));
         Assert.DoesNotMatch(@"(target|published): ['""]?8081\b", output);
         Assert.Matches(@"published: ['""]?5000['""]?\n\s+target: 8080\n|target: 8080\n\s+published: ['""]?5000['""]?", output);
+    }
+
+    /// <summary>The reference client on :3000, one of the API's default CORS origins, calling the API where compose publishes it.</summary>
+    [Fact]
+    public async Task TheWebClientIsServedOnPort3000AndCallsThePublishedApi()
+    {
+        var (exitCode, output) = await ComposeConfigAsync(s_secrets);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Matches(@"published: ['""]?3000['""]?\n\s+target: 8080\n|target: 8080\n\s+published: ['""]?3000['""]?", output);
+        Assert.Contains("Api__BaseAddress: http://localhost:5000", output, StringComparison.Ordinal);
+        Assert.Matches(@"target: web\n", output);
     }
 
     [Fact]
