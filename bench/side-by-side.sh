@@ -62,6 +62,7 @@ bench_services_up
 
 # Every revision's build: a worktree of its own, or "." for this checkout as it stands.
 labels=() dlls=() subjects=()
+declare -A built=()
 for i in "${!revs[@]}"; do
   rev=${revs[$i]}
   if [ "$rev" = . ]; then
@@ -73,15 +74,19 @@ for i in "${!revs[@]}"; do
   fi
   sha=$(git rev-parse --verify --quiet "$rev^{commit}") || { echo "REVS: $rev is no commit" >&2; exit 1; }
   label=$(git rev-parse --short "$sha")
-  # The same commit twice (an A/A run, which shows the noise) gets a column each.
-  [[ " ${labels[*]} " == *" $label "* ]] && label+="#$((i + 1))"
+  labels+=("$label") subjects+=("$(git log -1 --format=%s "$sha")")
+  # The same commit twice (an A/A run, which shows the noise) gets a column each, and one build.
+  if [ -n "${built[$sha]:-}" ]; then
+    labels[i]+="#$((i + 1))" dlls+=("${built[$sha]}")
+    continue
+  fi
   tree="$work/rev$((i + 1))"
   echo "== $(date -u +%T) building $rev ($label) in $tree" >&2
   git worktree add --detach -q "$tree" "$sha"
   worktrees+=("$tree")
   dotnet build "$tree/Stories.Api" -c Release --nologo -v q >/dev/null
-  labels+=("$label") subjects+=("$(git log -1 --format=%s "$sha")")
-  dlls+=("$tree/Stories.Api/bin/Release/net10.0/Stories.Api.dll")
+  built[$sha]="$tree/Stories.Api/bin/Release/net10.0/Stories.Api.dll"
+  dlls+=("${built[$sha]}")
 done
 
 dotnet build bench/Stories.Bench -c Release --nologo -v q >/dev/null
@@ -92,9 +97,9 @@ export Database__MigrateOnStartup=false
 per_run=$((WARMUP + DURATION + 3 * PAUSE + 6)) # and the API's start and stop
 echo "== ${#cells[@]} cells x ${#revs[@]} revisions x $ROUNDS rounds, ~$((${#cells[@]} * ${#revs[@]} * ROUNDS * per_run / 60)) min" >&2
 
-# Per cell and revision ("$cell $i"): the rounds' answers/s and p99 (space-separated), their errors
-# summed, and notes.
-declare -A RPS=() P99=() ERRORS=() NOTES=()
+# Per cell and revision ("$cell $i"): the rounds' answers/s and p99 ("a / b / …", – for a round
+# without an answer), their errors summed, the rounds without an answer, and notes.
+declare -A RPS=() P99=() ERRORS=() NOTES=() UNANSWERED=()
 # measure CELL I ROUND: revision I's API alone, fresh, on an emptied Redis prefix (so that its
 # own warm-up fills the feed cache), then one recorded cell.
 measure() {
@@ -112,18 +117,25 @@ measure() {
   CALLERS=$callers wrk_cell "$label: ${labels[$i]}, round $round" "$script" "$connections"
   api_stop
   { echo "### ${labels[$i]}, $label, round $round"; cat "$work/api.log"; } >>"$api_logs"
-  local key="$cell $i"
+  local key="$cell $i" rps=– p99=–
   if [ -z "$CELL_RESULT" ]; then
     NOTES[$key]+="round $round: wrk gave no result; "
+    UNANSWERED[$key]=$((${UNANSWERED[$key]:-0} + 1))
     echo "   no result" >&2
   else
     result_fields "$CELL_RESULT"
-    RPS[$key]+="${RPS[$key]:+/ }${R[rps]} " P99[$key]+="${P99[$key]:+/ }${R[p99]} "
     ERRORS[$key]=$((${ERRORS[$key]:-0} + R[errors]))
-    [ "${R[answered]}" = 0 ] && NOTES[$key]+="round $round: nothing answered; "
+    # A round in which nothing was answered within the cell has no rate or p99 to take a median of.
+    if [ "${R[answered]}" = 0 ]; then
+      NOTES[$key]+="round $round: nothing answered; "
+      UNANSWERED[$key]=$((${UNANSWERED[$key]:-0} + 1))
+    else
+      rps=${R[rps]} p99=${R[p99]}
+    fi
     [ -n "$CELL_NOTE" ] && NOTES[$key]+="round $round: $CELL_NOTE; "
     echo "   ${R[rps]} answers/s, p99 ${R[p99]} ms, ${R[errors]} errors (answers ${R[statuses]})" >&2
   fi
+  RPS[$key]+="${RPS[$key]:+/ }$rps " P99[$key]+="${P99[$key]:+/ }$p99 "
   sleep "$PAUSE"
 }
 
@@ -160,7 +172,7 @@ for cell in "${cells[@]}"; do
     key="$cell $i"
     rps=$(median %.1f "${RPS[$key]:-}") p99=$(median %.2f "${P99[$key]:-}")
     row+=" $rps | $p99 |"
-    errors+="${errors:+ / }${ERRORS[$key]:-–}"
+    errors+="${errors:+ / }${ERRORS[$key]:-0}${UNANSWERED[$key]:+ (${UNANSWERED[$key]} rounds unanswered)}"
     if ((i > 0)); then
       r=$(ratio "$rps" "$base")
       ratios+=" $r |"
@@ -188,8 +200,8 @@ done
     "(wrk -t2, timeout ${TIMEOUT} s); revisions in the order given in odd rounds, reversed in even ones."
   echo "Run time: $((elapsed / 60)) min $((elapsed % 60)) s. Raw output: \`bench/results/$(basename "$raw")\`, the APIs' \`bench/results/$(basename "$api_logs")\`."
   echo
-  echo "Medians over the rounds ($ROUNDS); ratios are of answers/s; errors (summed over the rounds, per revision in order) are"
-  echo "answers outside the route's success statuses, socket errors and timeouts."
+  echo "Medians over the rounds ($ROUNDS) that were answered; ratios are of answers/s; errors (summed over the rounds, per"
+  echo "revision in order) are answers outside the route's success statuses, socket errors and timeouts."
   echo
   echo "$header"
   echo "$rule"
