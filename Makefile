@@ -9,7 +9,7 @@ SHELL := /bin/bash
 SOLUTION := Stories.sln
 export MODE
 
-.PHONY: help dev test lint services services-down bench throughput seed load soak
+.PHONY: help dev test lint services services-down bench throughput side-by-side seed load soak
 
 help: ## List the commands
 	@echo "Stories — make targets"
@@ -43,6 +43,9 @@ bench: ## All benchmarks on this machine (~30 min; seeds data, Release builds, 1
 
 throughput: ## Throughput/latency tables at 1/50/200 connections vs a bare-Kestrel ceiling (~15 min; DURATION=… per cell)
 	@bench/throughput.sh
+
+side-by-side: ## Git revisions of the API on the same data, the same wrk cells, in one run (REVS="OLD NEW", default HEAD~1 HEAD; ~13 min)
+	@bench/side-by-side.sh
 
 load: ## A short wrk run hammering story creation + views; checks every 201 story is stored
 	@bench/load.sh

@@ -11,21 +11,12 @@
 API_PORT=${API_PORT:-5280}
 CEILING_PORT=${CEILING_PORT:-5281}
 source "$(dirname "$0")/lib.sh"
-USERS=${USERS:-50000}           # seeded users, each with a real bcrypt hash and a token
-FOLLOWEES=${FOLLOWEES:-100}     # followees per user
-STORIES=${STORIES:-500000}      # seeded stories, one in twenty active (as in bench/feed-search.sh)
-DURATION=${DURATION:-15}        # seconds per measured cell
-WARMUP=${WARMUP:-5}             # seconds of unrecorded load before each route's cells
+throughput_parameters # USERS, FOLLOWEES, STORIES, DURATION, WARMUP, WARM_USERS, MIXED_USERS, TIMEOUT, PAUSE
 CONNECTIONS=${CONNECTIONS:-"1 50 200"}
-WARM_USERS=${WARM_USERS:-100}   # the feed-warm callers: few, so each page is asked again within the TTL
-MIXED_USERS=${MIXED_USERS:-1000} # the mixed profile's callers
 LOGIN_CONNECTIONS=${LOGIN_CONNECTIONS:-50}
 PROBE_CONNECTIONS=${PROBE_CONNECTIONS:-10}
-TIMEOUT=${TIMEOUT:-10}          # seconds before wrk gives up on an answer (counted as an error)
-PAUSE=${PAUSE:-2}               # seconds of quiet between cells
 PGBENCH_SCALE=${PGBENCH_SCALE:-10}
 BENCH_DB=${THROUGHPUT_DB:-stories_throughput}
-DURATION=${DURATION%s} WARMUP=${WARMUP%s} TIMEOUT=${TIMEOUT%s}
 
 for tool in wrk pgbench redis-benchmark redis-cli; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed (apt-get install wrk postgresql-contrib redis-tools)" >&2; exit 1; }
@@ -36,17 +27,6 @@ stamp=$(date -u +%Y%m%d-%H%M%S)
 report="$RESULTS/throughput-$stamp.md"
 raw="$RESULTS/throughput-$stamp.log"
 started=$(date +%s)
-
-# Redis from the services' connection string; redis-cli takes the password from REDISCLI_AUTH.
-redis_rest=${ConnectionStrings__cache#*:}
-redis_args() { echo -h "${ConnectionStrings__cache%%:*}" -p "${redis_rest%%,*}"; }
-REDISCLI_AUTH=$(sed -nE 's/.*password=([^,]*).*/\1/p' <<<"$ConnectionStrings__cache")
-export REDISCLI_AUTH
-# Deletes this run's keys matching a pattern (under the API's key prefix, nobody else's).
-redis_unlink() {
-  # shellcheck disable=SC2046
-  redis-cli $(redis_args) --scan --pattern "bench:$$:$1" | xargs -r -n 500 redis-cli $(redis_args) unlink >/dev/null
-}
 
 ceiling_stop() {
   if [ -n "${CEILING_PID:-}" ]; then kill "$CEILING_PID" 2>/dev/null || true; wait "$CEILING_PID" 2>/dev/null || true; CEILING_PID=; fi
@@ -62,13 +42,8 @@ cleanup() {
 trap cleanup EXIT
 
 bench_build
-
-# Logins must cost what they cost in production: the seeded hash uses the API's bcrypt cost.
-BCRYPT_COST=${Passwords__BcryptCost:-$(python3 -c 'import json; print(json.load(open("Stories.Api/appsettings.json"))["Passwords"]["BcryptCost"])')}
+throughput_data "$work" # the seeded $BENCH_DB, TOKENS_FILE, STORIES_FILE and BCRYPT_COST
 HASHES=${Passwords__MaxConcurrentHashes:-$(nproc)}
-echo "== seeding $BENCH_DB: $USERS users x $FOLLOWEES followees, $STORIES stories (bcrypt cost $BCRYPT_COST)" >&2
-psql_db postgres -c "drop database if exists $BENCH_DB with (force)" >/dev/null
-bench seed --db "$BENCH_DB" --users "$USERS" --followees "$FOLLOWEES" --stories "$STORIES" --bcrypt-cost "$BCRYPT_COST" >&2
 
 # Rate limits off for every policy (the maximum the options allow): the tables measure the work
 # behind each route, and one client IP sends every login. A 429 would still show as an error.
@@ -81,80 +56,35 @@ CEILING_PID=$!
 for _ in $(seq 1 30); do curl -fs "http://127.0.0.1:$CEILING_PORT/" >/dev/null 2>&1 && break; sleep 1; done
 curl -fs "http://127.0.0.1:$CEILING_PORT/" >/dev/null || { echo "the ceiling app did not start; see $RESULTS/ceiling.log" >&2; exit 1; }
 
-# Tokens for every seeded user (first by id); the stories that views and reactions target: public,
-# active for the whole run, and written by none of the mixed profile's callers (a reaction to one's
-# own story is a 403).
-export TOKENS_FILE="$work/tokens.txt" STORIES_FILE="$work/stories.txt"
-bench tokens --db "$BENCH_DB" --signing-key "$BENCH_KEY" --count "$USERS" --out "$TOKENS_FILE" >&2
-psql_db "$BENCH_DB" -tA -o "$STORIES_FILE" -c "
-  select id from stories
-  where deleted_at is null and visibility = 'public' and expires_at > now() + interval '2 hours'
-    and author_id not in (select id from users order by id limit $MIXED_USERS)"
-echo "$(wc -l <"$TOKENS_FILE") tokens, $(wc -l <"$STORIES_FILE") target stories" >&2
-
-metric() { # metric NAME LABEL: the API's counter, 0 before its first increment
-  curl -fs "http://127.0.0.1:$API_PORT/metrics" | awk -v n="$1" -v l="$2" '$1 ~ "^" n "(\\{|$)" && (l == "" || index($1, l)) { s += $2 } END { print s + 0 }'
-}
-feed_counters() { echo "$(metric cache_hits_total 'cache="feed"') $(metric cache_misses_total 'cache="feed"')"; }
-# Quiet between cells: PAUSE seconds, then until the API holds no request but this scrape (wrk
-# stops without waiting for its answers; queued logins in particular take seconds to drain).
-settle() {
-  sleep "$PAUSE"
-  for _ in $(seq 1 60); do
-    [ "$(metric http_server_active_requests '')" -le 1 ] && return
-    sleep 1
-  done
-}
-
 declare -A CEILING
 rows=()
 # cell LABEL SCRIPT CONNECTIONS [PORT]: one wrk run; appends a row to the table. Extra env vars
 # for the script come from the caller (CALLERS=… cell …).
 cell() {
-  local label=$1 script=$2 connections=$3 port=${4:-$API_PORT} threads before after note="" line
-  threads=$((connections < 2 ? connections : 2))
-  echo "-- $label, $connections connections" >&2
-  before=$(feed_counters)
-  line=$( {
-    echo "### $label, $connections connections: wrk -t$threads -c$connections -d${DURATION}s --timeout ${TIMEOUT}s --latency -s bench/wrk/$script"
-    WRK_THREADS=$threads wrk -t"$threads" -c"$connections" -d"${DURATION}s" --timeout "${TIMEOUT}s" --latency \
-      -s "bench/wrk/$script" "http://127.0.0.1:$port"
-  } | tee -a "$raw" | grep '^RESULT' || true)
-  after=$(feed_counters)
-  if [[ $script == feed.lua || $script == mixed.lua ]]; then
-    note=$(awk -v b="$before" -v a="$after" 'BEGIN { split(b, x, " "); split(a, y, " "); h = y[1] - x[1]; m = y[2] - x[2];
-      if (h + m > 0) printf "feed cache hits %.1f %%", 100 * h / (h + m) }')
-  fi
-  add_row "$label" "$connections" "$line" "$note"
+  wrk_cell "$@"
+  add_row "$1" "$3" "$CELL_RESULT" "$CELL_NOTE"
   settle
 }
 
 # add_row LABEL CONNECTIONS "RESULT k=v …" NOTE
 add_row() {
-  local -A r=()
-  local kv ceiling pct errors
+  local ceiling pct errors
   if [ -z "$3" ]; then
     rows+=("| $1 | $2 | – | – | – | – | – | – | wrk gave no result: see the raw log |")
     echo "   no result" >&2
     return
   fi
-  for kv in ${3#RESULT }; do r[${kv%%=*}]=${kv#*=}; done
-  errors=$((r[failed] + r[socket] + r[timeouts]))
-  if [[ $1 == ceiling* && ${r[answered]} != 0 ]]; then CEILING[$2]=${r[rps]}; fi
+  result_fields "$3"
+  errors=${R[errors]}
+  if [[ $1 == ceiling* && ${R[answered]} != 0 ]]; then CEILING[$2]=${R[rps]}; fi
   ceiling=${CEILING[$2]:-}
-  pct=$([ -n "$ceiling" ] && awk -v a="${r[rps]}" -v c="$ceiling" 'BEGIN { printf (100 * a / c < 1 ? "%.2f %%" : "%.1f %%"), 100 * a / c }' || echo "–")
-  local statuses="answers ${r[statuses]}"
+  pct=$([ -n "$ceiling" ] && awk -v a="${R[rps]}" -v c="$ceiling" 'BEGIN { printf (100 * a / c < 1 ? "%.2f %%" : "%.1f %%"), 100 * a / c }' || echo "–")
+  local statuses="answers ${R[statuses]}"
   # Nothing answered within the cell (every request still queued at its end) is a failure, not 0 errors.
-  [ "${r[answered]}" = 0 ] && statuses="nothing answered within the cell" && errors="no answer"
-  [ "${r[socket]}${r[timeouts]}" != 00 ] && statuses+="; socket errors ${r[socket]}, timeouts ${r[timeouts]}"
-  rows+=("| $1 | $2 | ${r[rps]} | ${r[p50]} | ${r[p95]} | ${r[p99]} | $errors | $pct | ${4:+$4; }$statuses |")
-  echo "   ${r[rps]} req/s, p50 ${r[p50]} p99 ${r[p99]} ms, $errors errors ($statuses)" >&2
-}
-
-warmup() { # warmup SCRIPT: unrecorded load (JIT, pools, PostgreSQL's caches)
-  echo "-- warm-up: $1, ${WARMUP}s" >&2
-  WRK_THREADS=2 wrk -t2 -c50 -d"${WARMUP}s" --timeout "${TIMEOUT}s" -s "bench/wrk/$1" "http://127.0.0.1:$API_PORT" >/dev/null
-  settle
+  [ "${R[answered]}" = 0 ] && statuses="nothing answered within the cell" && errors="no answer"
+  [ "${R[socket]}${R[timeouts]}" != 00 ] && statuses+="; socket errors ${R[socket]}, timeouts ${R[timeouts]}"
+  rows+=("| $1 | $2 | ${R[rps]} | ${R[p50]} | ${R[p95]} | ${R[p99]} | $errors | $pct | ${4:+$4; }$statuses |")
+  echo "   ${R[rps]} req/s, p50 ${R[p50]} p99 ${R[p99]} ms, $errors errors ($statuses)" >&2
 }
 
 for c in $CONNECTIONS; do cell "ceiling: bare Kestrel GET /" ceiling.lua "$c" "$CEILING_PORT"; done
@@ -172,7 +102,6 @@ warmup view.lua
 for c in $CONNECTIONS; do cell "POST /stories/{id}/view" view.lua "$c"; done
 warmup create.lua
 for c in $CONNECTIONS; do cell "POST /stories" create.lua "$c"; done
-MIXED="mixed: feed/view/react/create ${MIX_FEED:-70}/${MIX_VIEW:-15}/${MIX_REACT:-10}/${MIX_CREATE:-5} ($MIXED_USERS users)"
 CALLERS=$MIXED_USERS warmup mixed.lua
 for c in $CONNECTIONS; do CALLERS=$MIXED_USERS cell "$MIXED" mixed.lua "$c"; done
 
