@@ -7,6 +7,7 @@ using Stories.Api.Features.Social;
 using Stories.Api.Features.Stats;
 using Stories.Api.Features.Stories;
 using Stories.Api.Features.Uploads;
+using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.Http;
 using Stories.Api.Infrastructure.Metrics;
 using Stories.Api.Infrastructure.OpenApi;
@@ -35,7 +36,8 @@ builder.Services.AddOptions<StoryOptions>().BindConfiguration(StoryOptions.Secti
 builder.Services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<SocialOptions>().BindConfiguration(SocialOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<CachingOptions>().BindConfiguration(CachingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddSingleton<FeedCache>();
+builder.Services.AddSingleton<CacheInvalidation>();
+builder.Services.AddScoped<FeedPageCache>();
 builder.Services.AddScoped<UserRegistrar>();
 builder.Services.AddScoped<StoryCreator>();
 builder.Services.AddScoped<StoryReader>();

@@ -18,7 +18,7 @@ public static class FeedEndpoints
     /// <summary>
     /// Everything the caller may see — their own, public, and visible friends stories — active
     /// only, newest first, keyset-paginated on (created_at, id). The first page may come from its
-    /// Redis cache (see <see cref="FeedCache"/>); the others always come from PostgreSQL.
+    /// Redis cache (see <see cref="FeedPageCache"/>); the others always come from PostgreSQL.
     /// </summary>
     private static async Task<Results<Ok<StoryPage>, Utf8JsonResult, ValidationProblem>> GetFeedAsync(
         int? limit, string? cursor, ClaimsPrincipal user, FeedQuery feed, CancellationToken cancellationToken)

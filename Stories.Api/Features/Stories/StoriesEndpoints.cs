@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Stories.Api.Auth;
-using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.Paging;
 using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
@@ -47,7 +47,7 @@ public static class StoriesEndpoints
     /// anyone's cached feed page, so every cached page is invalidated.
     /// </summary>
     private static async Task<Results<NoContent, NotFound>> DeleteAsync(
-        Guid id, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal user, StoriesDbContext db, CacheInvalidation cacheInvalidation, TimeProvider time, CancellationToken cancellationToken)
     {
         var callerId = user.GetUserId();
         var now = time.GetUtcNowMicroseconds();
@@ -59,7 +59,7 @@ public static class StoriesEndpoints
             return TypedResults.NotFound();
         }
 
-        await feedCache.InvalidateEveryoneAsync();
+        await cacheInvalidation.InvalidateEveryoneAsync();
         return TypedResults.NoContent();
     }
 

@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Stories.Api.Features.Feed;
 using Stories.Api.Features.Uploads;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.Metrics;
 using Stories.Api.Infrastructure.Problems;
 using Stories.Data;
@@ -31,7 +31,7 @@ public sealed partial class StoryCreator(
     IOptions<StoryOptions> options,
     IOptions<JsonOptions> json,
     TimeProvider time,
-    FeedCache feedCache,
+    CacheInvalidation cacheInvalidation,
     ApiMetrics metrics,
     ILogger<StoryCreator> logger)
 {
@@ -151,7 +151,7 @@ public sealed partial class StoryCreator(
         LogStoryCreated(logger, story.Id, authorId, response.Visibility);
         metrics.StoryCreated();
         // The author's next feed request shows the story at once (a replay above changed nothing).
-        await feedCache.InvalidateUserAsync(authorId);
+        await cacheInvalidation.InvalidateUserAsync(authorId);
         return TypedResults.Created(location, response);
     }
 

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Stories.Api.Features.Events;
-using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.Metrics;
 using Stories.Data;
 using Stories.Data.Entities;
@@ -10,7 +10,7 @@ namespace Stories.Api.Features.Stories;
 
 /// <summary>Views and reactions: both only on stories the caller may see right now.</summary>
 public sealed partial class StoryInteractions(
-    StoriesDbContext db, EventBus events, TimeProvider time, FeedCache feedCache, ApiMetrics metrics, ILogger<StoryInteractions> logger)
+    StoriesDbContext db, EventBus events, TimeProvider time, CacheInvalidation cacheInvalidation, ApiMetrics metrics, ILogger<StoryInteractions> logger)
 {
     /// <summary>The six reactions, as stored and returned.</summary>
     public static readonly IReadOnlyList<string> AllowedEmoji = ["👍", "❤️", "😂", "😮", "😢", "🔥"];
@@ -52,7 +52,7 @@ public sealed partial class StoryInteractions(
             await events.PublishAsync(author, EventTypes.StoryViewed, new StoryViewedPayload(storyId, viewerId, now));
             metrics.StoryViewed();
             // The viewer's cached feed page may say viewed_by_me = false for this story.
-            await feedCache.RecordViewAsync(viewerId, storyId, now);
+            await cacheInvalidation.RecordViewAsync(viewerId, storyId, now);
         }
 
         return new View(inserted == 1 ? ViewOutcome.Recorded : ViewOutcome.AlreadyViewed, author, now);
