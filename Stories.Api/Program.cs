@@ -40,6 +40,7 @@ builder.Services.AddSingleton<CacheInvalidation>();
 builder.Services.AddScoped<FeedPageCache>();
 builder.Services.AddScoped<UserRegistrar>();
 builder.Services.AddScoped<StoryCreator>();
+builder.Services.AddScoped<IdempotencyKeys>();
 builder.Services.AddScoped<StoryReader>();
 builder.Services.AddScoped<StoryInteractions>();
 builder.Services.AddScoped<MediaVerifier>();

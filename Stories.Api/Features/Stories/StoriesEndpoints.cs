@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -26,14 +27,41 @@ public static class StoriesEndpoints
         return app;
     }
 
-    private static Task<Results<Created<StoryResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> CreateAsync(
+    /// <summary>
+    /// A replay answers the first request's stored status and body as they are, with its <c>Location</c> and
+    /// <c>Idempotent-Replayed: true</c>; a key reused with another body is 422, one still in flight 409.
+    /// </summary>
+    private static async Task<Results<Created<StoryResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateStoryRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         ClaimsPrincipal user,
         StoryCreator creator,
         HttpResponse response,
-        CancellationToken cancellationToken) =>
-        creator.CreateAsync(user.GetUserId(), request, idempotencyKey, response, cancellationToken);
+        CancellationToken cancellationToken)
+    {
+        var creation = await creator.CreateAsync(user.GetUserId(), request, idempotencyKey, cancellationToken);
+        switch (creation)
+        {
+            case { Outcome: StoryCreator.CreateOutcome.Created, Story: { } story, Location: { } location }:
+                return TypedResults.Created(location, story);
+            case { Outcome: StoryCreator.CreateOutcome.Replayed, Replayed: { } replayed }:
+                response.Headers.Location = replayed.Location;
+                response.Headers["Idempotent-Replayed"] = "true";
+                return TypedResults.Content(replayed.ResponseBody, "application/json", statusCode: replayed.StatusCode);
+            case { Outcome: StoryCreator.CreateOutcome.KeyInProgress }:
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status409Conflict,
+                    title: "A request with this Idempotency-Key is still in progress.",
+                    detail: "Retry once it has finished to get its result.");
+            case { Outcome: StoryCreator.CreateOutcome.KeyUsedWithOtherRequest }:
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status422UnprocessableEntity, title: "This Idempotency-Key was already used with a different request body.");
+            case { Outcome: StoryCreator.CreateOutcome.Invalid, Errors: { } errors }:
+                return TypedResults.ValidationProblem(errors);
+            default:
+                throw new UnreachableException($"A creation without what its outcome needs: {creation}.");
+        }
+    }
 
     private static async Task<Results<Ok<StoryResponse>, NotFound>> GetAsync(
         Guid id, ClaimsPrincipal user, StoryReader reader, TimeProvider time, CancellationToken cancellationToken)
