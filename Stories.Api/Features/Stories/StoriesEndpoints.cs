@@ -7,6 +7,7 @@ using Stories.Api.Auth;
 using Stories.Api.Infrastructure;
 using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.Paging;
+using Stories.Api.Infrastructure.Problems;
 using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
 
@@ -103,7 +104,7 @@ public static class StoriesEndpoints
     {
         if (StoryInteractions.NormalizeEmoji(request.Emoji) is not { } emoji)
         {
-            return TypedResults.ValidationProblem(Cursor.Error("emoji", $"Emoji must be one of: {string.Join(" ", StoryInteractions.AllowedEmoji)}."));
+            return TypedResults.ValidationProblem(FieldErrors.Of("emoji", $"Emoji must be one of: {string.Join(" ", StoryInteractions.AllowedEmoji)}."));
         }
 
         var result = await interactions.ReactAsync(id, user.GetUserId(), emoji, cancellationToken);
@@ -119,16 +120,11 @@ public static class StoriesEndpoints
 
     /// <summary>Who viewed the caller's own story, newest first; keyset-paginated on (viewed_at, viewer_id).</summary>
     private static async Task<Results<Ok<ViewerPage>, ValidationProblem, NotFound>> GetViewersAsync(
-        Guid id, string? cursor, int? limit, ClaimsPrincipal user, StoriesDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, [AsParameters] PageRequest paging, ClaimsPrincipal user, StoriesDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (Cursor.LimitError(limit) is { } limitError)
+        if (paging.TimeAndIdErrors(out var after) is { } errors)
         {
-            return TypedResults.ValidationProblem(Cursor.Error("limit", limitError));
-        }
-
-        if (!Cursor.TryDecodeTimeAndId(cursor, out var afterTime, out var afterViewer))
-        {
-            return TypedResults.ValidationProblem(Cursor.Error("cursor", "The cursor is not valid."));
+            return TypedResults.ValidationProblem(errors);
         }
 
         var callerId = user.GetUserId();
@@ -139,9 +135,9 @@ public static class StoriesEndpoints
             return TypedResults.NotFound();
         }
 
-        var take = limit ?? Cursor.DefaultLimit;
+        var take = paging.Take;
         var views = db.StoryViews.AsNoTracking().Where(view => view.StoryId == id);
-        if (cursor is not null)
+        if (after is var (afterTime, afterViewer))
         {
             views = views.Where(view => view.ViewedAt < afterTime || (view.ViewedAt == afterTime && view.ViewerId.CompareTo(afterViewer) < 0));
         }

@@ -46,7 +46,7 @@ public sealed partial class StoryCreator(
     {
         if (idempotencyKey is not null && IdempotencyKeys.Error(idempotencyKey) is { } keyError)
         {
-            return Invalid(new() { ["Idempotency-Key"] = [keyError] });
+            return Invalid(FieldErrors.Of("Idempotency-Key", keyError));
         }
 
         var now = time.GetUtcNowMicroseconds();
