@@ -28,25 +28,17 @@ builder.AddStoriesDbContext();
 builder.AddStoriesAuth();
 builder.AddStoriesRedis();
 builder.AddStoriesStorage();
+builder.AddCaching();
+builder.AddUploads();
 builder.AddEvents();
+builder.AddStories();
+builder.AddFeed();
+builder.AddSearch();
+builder.AddSocial();
 builder.AddRateLimits();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
-builder.Services.AddOptions<StoryOptions>().BindConfiguration(StoryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddOptions<SocialOptions>().BindConfiguration(SocialOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddOptions<CachingOptions>().BindConfiguration(CachingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddSingleton<CacheInvalidation>();
-builder.Services.AddScoped<FeedPageCache>();
 builder.Services.AddScoped<UserRegistrar>();
-builder.Services.AddScoped<StoryCreator>();
-builder.Services.AddScoped<IdempotencyKeys>();
-builder.Services.AddScoped<StoryReader>();
-builder.Services.AddScoped<StoryInteractions>();
-builder.Services.AddScoped<MediaVerifier>();
-// The API owns the media bucket as it owns the schema: it creates it at startup, in the background.
-builder.Services.AddHostedService<BucketProvisioner>();
-builder.Services.AddScoped<FeedQuery>();
 
 var app = builder.Build();
 
