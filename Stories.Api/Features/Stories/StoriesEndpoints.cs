@@ -96,7 +96,7 @@ public static class StoriesEndpoints
         Guid id, ClaimsPrincipal user, StoryInteractions interactions, CancellationToken cancellationToken)
     {
         var view = await interactions.ViewAsync(id, user.GetUserId(), cancellationToken);
-        return view.Outcome == StoryInteractions.ViewOutcome.NotFound ? TypedResults.NotFound() : TypedResults.NoContent();
+        return view == StoryInteractions.ViewOutcome.NotFound ? TypedResults.NotFound() : TypedResults.NoContent();
     }
 
     private static async Task<Results<Created<ReactionResponse>, ValidationProblem, NotFound, ProblemHttpResult>> ReactAsync(
