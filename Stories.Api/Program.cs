@@ -7,6 +7,7 @@ using Stories.Api.Features.Social;
 using Stories.Api.Features.Stats;
 using Stories.Api.Features.Stories;
 using Stories.Api.Features.Uploads;
+using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.Http;
 using Stories.Api.Infrastructure.Metrics;
 using Stories.Api.Infrastructure.OpenApi;
@@ -27,23 +28,17 @@ builder.AddStoriesDbContext();
 builder.AddStoriesAuth();
 builder.AddStoriesRedis();
 builder.AddStoriesStorage();
+builder.AddCaching();
+builder.AddUploads();
 builder.AddEvents();
+builder.AddStories();
+builder.AddFeed();
+builder.AddSearch();
+builder.AddSocial();
 builder.AddRateLimits();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
-builder.Services.AddOptions<StoryOptions>().BindConfiguration(StoryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddOptions<SearchOptions>().BindConfiguration(SearchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddOptions<SocialOptions>().BindConfiguration(SocialOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddOptions<CachingOptions>().BindConfiguration(CachingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-builder.Services.AddSingleton<FeedCache>();
 builder.Services.AddScoped<UserRegistrar>();
-builder.Services.AddScoped<StoryCreator>();
-builder.Services.AddScoped<StoryReader>();
-builder.Services.AddScoped<StoryInteractions>();
-builder.Services.AddScoped<MediaVerifier>();
-// The API owns the media bucket as it owns the schema: it creates it at startup, in the background.
-builder.Services.AddHostedService<BucketProvisioner>();
-builder.Services.AddScoped<FeedQuery>();
 
 var app = builder.Build();
 

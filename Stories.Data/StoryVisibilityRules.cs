@@ -1,13 +1,34 @@
+using System.Collections.ObjectModel;
+using System.Diagnostics;
+using System.Linq.Expressions;
 using Stories.Data.Entities;
 
 namespace Stories.Data;
 
 /// <summary>
 /// Who may see a story — the one definition every read composes into its own SQL (get, feed,
-/// search, view, react, viewers), so no story is ever loaded first and checked after.
+/// search, view, react, viewers), so no story is ever loaded first and checked after. The rule is
+/// written once (<see cref="Rule"/>); only where the friends check comes from differs between reads.
 /// </summary>
 public static class StoryVisibilityRules
 {
+    /// <summary>
+    /// Stories <paramref name="viewerId"/> may see at <paramref name="now"/>, with the friends check asking
+    /// the follows table: see <see cref="Rule"/>. Every read but the feed's uses it.
+    /// </summary>
+    public static IQueryable<Story> VisibleTo(this IQueryable<Story> stories, StoriesDbContext db, Guid viewerId, DateTimeOffset now) =>
+        stories.Where(Rule(db, viewerId, now, (story, viewer) =>
+            db.Follows.Any(follow => follow.FollowerId == viewer && follow.FolloweeId == story.AuthorId)
+            && db.Follows.Any(follow => follow.FollowerId == story.AuthorId && follow.FolloweeId == viewer)));
+
+    /// <summary>
+    /// The same rule, with the friends check answered by a list of the viewer's friend ids
+    /// (<see cref="FriendsOf"/>; the API caches them) that travels into the SQL as an array parameter
+    /// (<c>author_id = ANY(@friendIds)</c>). The feed uses it.
+    /// </summary>
+    public static IQueryable<Story> VisibleTo(this IQueryable<Story> stories, StoriesDbContext db, Guid viewerId, Guid[] friendIds, DateTimeOffset now) =>
+        stories.Where(Rule(db, viewerId, now, (story, _) => friendIds.Contains(story.AuthorId)));
+
     /// <summary>
     /// Stories <paramref name="viewerId"/> may see at <paramref name="now"/>:
     /// <list type="bullet">
@@ -15,14 +36,17 @@ public static class StoryVisibilityRules
     /// <item>the viewer's own stories, whatever their visibility;</item>
     /// <item><c>public</c> stories;</item>
     /// <item><c>friends</c> stories with no audience list, when the viewer and the author follow each other
-    /// (the author following back is the approval: docs/decisions/0011-friends-are-mutual-follows.md);</item>
+    /// (<paramref name="areFriends"/>; the author following back is the approval: docs/decisions/0011-friends-are-mutual-follows.md);</item>
     /// <item><c>friends</c> stories with an audience list, when the viewer is on it (following or not: the author chose them by name);</item>
     /// <item>never someone else's <c>private</c> story;</item>
     /// <item>never any story of an author who blocked the viewer, public ones included.</item>
     /// </list>
+    /// Written once; <paramref name="areFriends"/> is put in place of <see cref="AreFriends"/> before EF sees the
+    /// expression, so the SQL is what it would be had the check been written inline.
     /// </summary>
-    public static IQueryable<Story> VisibleTo(this IQueryable<Story> stories, StoriesDbContext db, Guid viewerId, DateTimeOffset now) =>
-        stories.Where(story =>
+    private static Expression<Func<Story, bool>> Rule(StoriesDbContext db, Guid viewerId, DateTimeOffset now, Expression<Func<Story, Guid, bool>> areFriends)
+    {
+        Expression<Func<Story, bool>> rule = story =>
             story.DeletedAt == null
             && story.ExpiresAt > now
             && (story.AuthorId == viewerId
@@ -31,28 +55,38 @@ public static class StoryVisibilityRules
                         || (story.Visibility == StoryVisibility.Friends
                             && (story.HasAudience
                                 ? story.Audience.Any(member => member.UserId == viewerId)
-                                : db.Follows.Any(follow => follow.FollowerId == viewerId && follow.FolloweeId == story.AuthorId)
-                                    && db.Follows.Any(follow => follow.FollowerId == story.AuthorId && follow.FolloweeId == viewerId)))))));
+                                : AreFriends(story, viewerId))))));
+        return (Expression<Func<Story, bool>>)new FriendsCheck(areFriends).Visit(rule);
+    }
+
+    /// <summary>A placeholder in <see cref="Rule"/>, never called: <see cref="FriendsCheck"/> replaces it.</summary>
+    private static bool AreFriends(Story story, Guid viewerId) =>
+        throw new UnreachableException($"{nameof(AreFriends)}({story.Id}, {viewerId}) stands for the friends check and is replaced before a query runs.");
 
     /// <summary>
-    /// The same rule as <see cref="VisibleTo(IQueryable{Story}, StoriesDbContext, Guid, DateTimeOffset)"/>,
-    /// blocks included,
-    /// with "the viewer and the author follow each other" answered by a list of the viewer's friend ids
-    /// (<see cref="FriendsOf"/>; the API caches them) that travels into the SQL as an array parameter. Keep
-    /// the two in step: the visibility matrix exercises both (the feed through this one, the other reads
-    /// through the first).
+    /// Replaces each <see cref="AreFriends"/> call with the body of the check, applied to the call's story and
+    /// viewer — the rule's own <c>viewerId</c>, so the SQL carries it as one parameter, not a copy per closure.
     /// </summary>
-    public static IQueryable<Story> VisibleTo(this IQueryable<Story> stories, StoriesDbContext db, Guid viewerId, Guid[] friendIds, DateTimeOffset now) =>
-        stories.Where(story =>
-            story.DeletedAt == null
-            && story.ExpiresAt > now
-            && (story.AuthorId == viewerId
-                || (!db.Blocks.Any(block => block.BlockerId == story.AuthorId && block.BlockedId == viewerId)
-                    && (story.Visibility == StoryVisibility.Public
-                        || (story.Visibility == StoryVisibility.Friends
-                            && (story.HasAudience
-                                ? story.Audience.Any(member => member.UserId == viewerId)
-                                : friendIds.Contains(story.AuthorId)))))));
+    private sealed class FriendsCheck(Expression<Func<Story, Guid, bool>> check) : ExpressionVisitor
+    {
+        private ReadOnlyCollection<Expression>? _arguments;
+
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            if (node.Method.DeclaringType != typeof(StoryVisibilityRules) || node.Method.Name != nameof(AreFriends))
+            {
+                return base.VisitMethodCall(node);
+            }
+
+            _arguments = node.Arguments;
+            var inlined = Visit(check.Body);
+            _arguments = null;
+            return inlined;
+        }
+
+        protected override Expression VisitParameter(ParameterExpression node) =>
+            _arguments is not null && check.Parameters.IndexOf(node) is >= 0 and var index ? _arguments[index] : node;
+    }
 
     /// <summary>
     /// The users <paramref name="viewerId"/> may know of: all but those who blocked them. A blocked user's

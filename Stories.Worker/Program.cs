@@ -12,6 +12,7 @@ var builder = WebApplication.CreateBuilder([.. args.Where(arg => arg != SweepOnc
 
 builder.AddServiceDefaults();
 builder.AddStoriesDbContextFactory();
+builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
 builder.AddExpiry();
 builder.AddRetention();
 builder.Services.AddCountersAtZero<WorkerMetrics>(metrics => metrics.StartAtZero());

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Stories.ServiceDefaults;
-using Stories.Worker.Expiry;
 
 namespace Stories.Worker;
 
@@ -11,17 +10,12 @@ namespace Stories.Worker;
 /// </summary>
 public sealed class WorkerMetrics
 {
-    public WorkerMetrics(IMeterFactory meters, SweepStatus status)
+    public WorkerMetrics(IMeterFactory meters)
     {
         // The factory owns the meter and disposes it with the container, so tests' hosts never mix.
         var meter = meters.Create(StoriesTelemetry.Name);
         StoriesExpired = meter.CreateCounter<long>("stories_expired", description: "Stories soft-deleted by the expiry sweep.");
         SweepLatency = meter.CreateHistogram<double>("worker_latency_seconds", unit: "s", description: "Duration of each successful expiry sweep.");
-        meter.CreateObservableGauge(
-            "worker_last_success_timestamp_seconds",
-            () => LastSuccess(status),
-            unit: "s",
-            description: "Unix time of the last successful expiry sweep; absent until one succeeds.");
         StoriesPurged = meter.CreateCounter<long>("stories_purged", description: "Soft-deleted stories purged past the retention window, with their child rows.");
         IdempotencyKeysPurged = meter.CreateCounter<long>("idempotency_keys_purged", description: "Idempotency keys purged past the retention window.");
         OrphanUploadsDeleted = meter.CreateCounter<long>("orphan_uploads_deleted", description: "Uploaded objects deleted because no story references them.");
@@ -45,7 +39,4 @@ public sealed class WorkerMetrics
     public Counter<long> IdempotencyKeysPurged { get; }
 
     public Counter<long> OrphanUploadsDeleted { get; }
-
-    private static IEnumerable<Measurement<double>> LastSuccess(SweepStatus status) =>
-        status.LastSuccess is { } at ? [new Measurement<double>(at.ToUnixTimeMilliseconds() / 1000.0)] : [];
 }

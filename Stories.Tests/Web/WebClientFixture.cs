@@ -48,7 +48,7 @@ public class WebClientFixture : IAsyncLifetime
         await Api.InitializeAsync();
         using var apiClient = Api.CreateClient();
 
-        var webRoot = Path.Combine(RepositoryRoot(), "Stories.Web");
+        var webRoot = Path.Combine(RepositoryRoot.Path, "Stories.Web");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ContentRootPath = webRoot,
@@ -105,19 +105,6 @@ public class WebClientFixture : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Stories.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Stories.sln above {AppContext.BaseDirectory}: the web client's files cannot be found.");
     }
 }
 

@@ -3,39 +3,21 @@ using Microsoft.Extensions.Options;
 namespace Stories.Worker.Expiry;
 
 /// <summary>
-/// The loop only: a sweep now, then one per interval. A failed sweep is logged and the next tick
-/// tries again — the process never dies of a database outage. Stopping cancels the current batch,
-/// which then rolls back.
+/// The loop only (<see cref="TimerLoop"/>): a sweep now, then one per interval. A failed sweep is logged and
+/// the next tick tries again — the process never dies of a database outage.
 /// </summary>
 public sealed partial class ExpiryService(ExpirySweeper sweeper, IOptions<ExpiryOptions> options, TimeProvider time, ILogger<ExpiryService> logger)
-    : BackgroundService
+    : TimerLoop(options.Value.SweepInterval, time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
-        do
-        {
-            try
-            {
-                await sweeper.SweepAsync(stoppingToken);
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogSweepFailed(logger, exception);
-            }
-        }
-        while (await WaitForNextTickAsync(timer, stoppingToken));
-    }
-
-    private static async Task<bool> WaitForNextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    protected override async Task RunOnceAsync(CancellationToken stoppingToken)
     {
         try
         {
-            return await timer.WaitForNextTickAsync(stoppingToken);
+            await sweeper.SweepAsync(stoppingToken);
         }
-        catch (OperationCanceledException)
+        catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
         {
-            return false;
+            LogSweepFailed(logger, exception);
         }
     }
 

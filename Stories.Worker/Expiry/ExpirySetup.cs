@@ -1,22 +1,19 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Stories.Data;
 
 namespace Stories.Worker.Expiry;
 
 public static class ExpirySetup
 {
-    /// <summary>The expiry sweep, its loop, and the health checks that say whether sweeps succeed.</summary>
+    /// <summary>The expiry sweep, its loop, its status (health check and last-success gauge).</summary>
     public static IHostApplicationBuilder AddExpiry(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ExpiryOptions>().BindConfiguration(ExpiryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.TryAddSingleton<SweepStatus>();
-        // Shared with retention: TryAdd keeps one of each.
+        builder.Services.AddSingleton<SweepStatus>();
+        // Shared with retention: TryAdd keeps one.
         builder.Services.TryAddSingleton<WorkerMetrics>();
         builder.Services.AddSingleton<ExpirySweeper>();
         builder.Services.AddHostedService<ExpiryService>();
-        builder.Services.AddHealthChecks()
-            .AddCheck<SweepHealthCheck>("expiry")
-            .AddCheck<DatabaseHealthCheck>("database");
+        builder.Services.AddHealthChecks().AddCheck<SweepHealthCheck>("expiry");
         return builder;
     }
 }

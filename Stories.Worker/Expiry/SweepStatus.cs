@@ -1,30 +1,30 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Options;
+using System.Diagnostics.Metrics;
+using Stories.ServiceDefaults;
 
 namespace Stories.Worker.Expiry;
 
-/// <summary>When the last sweep succeeded; the worker is unhealthy when that is more than three intervals ago.</summary>
-public sealed class SweepStatus(TimeProvider time)
+/// <summary>
+/// When the last sweep succeeded: read by the health check (<see cref="SweepHealthCheck"/>) and exported
+/// as the gauge <c>worker_last_success_timestamp_seconds</c>, absent until a sweep succeeds.
+/// </summary>
+public sealed class SweepStatus
 {
-    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
     private long _lastSuccessTicks;
+
+    public SweepStatus(TimeProvider time, IMeterFactory meters)
+    {
+        StartedAt = time.GetUtcNow();
+        // The factory owns the meter (the shared one, see WorkerMetrics) and disposes it with the container.
+        meters.Create(StoriesTelemetry.Name).CreateObservableGauge(
+            "worker_last_success_timestamp_seconds",
+            () => LastSuccess is { } at ? [new Measurement<double>(at.ToUnixTimeMilliseconds() / 1000.0)] : Array.Empty<Measurement<double>>(),
+            unit: "s",
+            description: "Unix time of the last successful expiry sweep; absent until one succeeds.");
+    }
 
     public DateTimeOffset? LastSuccess => Interlocked.Read(ref _lastSuccessTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
+    internal DateTimeOffset StartedAt { get; }
+
     public void Succeeded(DateTimeOffset at) => Interlocked.Exchange(ref _lastSuccessTicks, at.UtcTicks);
-
-    internal DateTimeOffset StartedAt => _startedAt;
-}
-
-internal sealed class SweepHealthCheck(SweepStatus status, IOptions<ExpiryOptions> options, TimeProvider time) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var allowed = options.Value.SweepInterval * 3;
-        var since = status.LastSuccess ?? status.StartedAt;
-        var age = time.GetUtcNow() - since;
-        return Task.FromResult(age <= allowed
-            ? HealthCheckResult.Healthy($"Last successful sweep: {status.LastSuccess?.ToString("O") ?? "none yet"}.")
-            : HealthCheckResult.Unhealthy($"No sweep has succeeded for {age.TotalSeconds:F0} s (allowed: {allowed.TotalSeconds:F0} s)."));
-    }
 }

@@ -11,8 +11,7 @@ public static class RetentionSetup
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.AddStoriesStorage();
         builder.Services.AddSingleton<IMediaStore, S3MediaStore>();
-        // The metrics (and the sweep status their gauge reads) are shared with expiry: TryAdd keeps one of each.
-        builder.Services.TryAddSingleton<Expiry.SweepStatus>();
+        // The metrics are shared with expiry: TryAdd keeps one.
         builder.Services.TryAddSingleton<WorkerMetrics>();
         builder.Services.AddSingleton<RetentionCleaner>();
         builder.Services.AddHostedService<RetentionService>();

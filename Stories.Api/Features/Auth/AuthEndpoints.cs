@@ -23,7 +23,7 @@ public static class AuthEndpoints
     }
 
     private static async Task<Results<Created<AuthResponse>, ValidationProblem, ProblemHttpResult>> SignUpAsync(
-        SignUpRequest request, UserRegistrar registrar, TokenIssuer tokens, ILogger<SignUpRequest> logger, CancellationToken cancellationToken)
+        SignUpRequest request, UserRegistrar registrar, TokenIssuer tokens, ILogger<AuthLog> logger, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         AddError(errors, "email", Credentials.EmailError(request.Email));
@@ -47,7 +47,7 @@ public static class AuthEndpoints
 
     private static async Task<Results<Ok<AuthResponse>, ValidationProblem, ProblemHttpResult>> LogInAsync(
         LogInRequest request, StoriesDbContext db, PasswordHasher hasher, TokenIssuer tokens, TokenBuckets buckets, HttpResponse response,
-        ILogger<LogInRequest> logger, CancellationToken cancellationToken)
+        ILogger<AuthLog> logger, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         AddError(errors, "email", string.IsNullOrWhiteSpace(request.Email) ? "Email is required." : null);
@@ -129,9 +129,15 @@ public static class AuthEndpoints
     }
 }
 
-/// <summary>The <c>auth</c> log event: one shape for every sign-up and login outcome, never a password or token.</summary>
-internal static partial class AuthLog
+/// <summary>
+/// The <c>auth</c> log event: one shape for every sign-up and login outcome, never a password or token.
+/// Not static, so that it names the category of the handlers' <c>ILogger&lt;AuthLog&gt;</c>.
+/// </summary>
+internal sealed partial class AuthLog
 {
+    private AuthLog()
+    {
+    }
     public static void SignedUp(ILogger logger, Guid userId) => Auth(logger, LogLevel.Information, "signup", "succeeded", userId, null);
 
     public static void SignUpRefused(ILogger logger, string? reason) => Auth(logger, LogLevel.Information, "signup", "refused", null, reason);

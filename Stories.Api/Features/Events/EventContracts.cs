@@ -1,6 +1,6 @@
 namespace Stories.Api.Features.Events;
 
-/// <summary>The <c>type</c> of every event envelope <c>{type, payload}</c> (see shared/API.md).</summary>
+/// <summary>The <c>type</c> of every event envelope <c>{type, payload}</c> (README, "Real-time events").</summary>
 public static class EventTypes
 {
     public const string StoryViewed = "story.viewed";

@@ -18,23 +18,17 @@ public static class FeedEndpoints
     /// <summary>
     /// Everything the caller may see — their own, public, and visible friends stories — active
     /// only, newest first, keyset-paginated on (created_at, id). The first page may come from its
-    /// Redis cache (see <see cref="FeedCache"/>); the others always come from PostgreSQL.
+    /// Redis cache (see <see cref="FeedPageCache"/>); the others always come from PostgreSQL.
     /// </summary>
     private static async Task<Results<Ok<StoryPage>, Utf8JsonResult, ValidationProblem>> GetFeedAsync(
-        int? limit, string? cursor, ClaimsPrincipal user, FeedQuery feed, CancellationToken cancellationToken)
+        [AsParameters] PageRequest paging, ClaimsPrincipal user, FeedQuery feed, CancellationToken cancellationToken)
     {
-        if (Cursor.LimitError(limit) is { } limitError)
+        if (paging.TimeAndIdErrors(out var after) is { } errors)
         {
-            return TypedResults.ValidationProblem(Cursor.Error("limit", limitError));
+            return TypedResults.ValidationProblem(errors);
         }
 
-        if (!Cursor.TryDecodeTimeAndId(cursor, out var afterTime, out var afterId))
-        {
-            return TypedResults.ValidationProblem(Cursor.Error("cursor", "The cursor is not valid."));
-        }
-
-        var after = cursor is null ? ((DateTimeOffset, Guid)?)null : (afterTime, afterId);
-        var answer = await feed.GetPageAsync(user.GetUserId(), limit ?? Cursor.DefaultLimit, after, cancellationToken);
+        var answer = await feed.GetPageAsync(user.GetUserId(), paging.Take, after, cancellationToken);
         return answer.Page is { } page ? TypedResults.Ok(page) : new Utf8JsonResult(answer.CachedJson);
     }
 }

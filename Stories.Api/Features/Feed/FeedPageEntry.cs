@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Text;
 using System.Text.Json;
 using Stories.Api.Features.Stories;
+using Stories.Api.Infrastructure.Caching;
 
 namespace Stories.Api.Features.Feed;
 
@@ -11,7 +12,7 @@ namespace Stories.Api.Features.Feed;
 /// <code>user generation|everyone generation|views|valid until (UTC ticks)|story id:offset,…|{ …the page… }</code>
 /// The list names each story the page shows with <c>viewed_by_me: false</c> and where that
 /// <c>false</c> stands in the JSON, so that a view recorded after the page was built is laid over it
-/// in place (<see cref="WithViewed"/>) instead of discarding the page. See ADR 0007.
+/// in place (<see cref="WithViewed"/>) instead of discarding the page. See ADR 0015.
 /// </summary>
 public static class FeedPageEntry
 {

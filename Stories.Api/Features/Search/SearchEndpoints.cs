@@ -7,6 +7,7 @@ using Stories.Api.Auth;
 using Stories.Api.Features.Stories;
 using Stories.Api.Infrastructure;
 using Stories.Api.Infrastructure.Paging;
+using Stories.Api.Infrastructure.Problems;
 using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
 
@@ -29,27 +30,28 @@ public static class SearchEndpoints
     /// <c>-</c>) without ever failing to parse. The generated <c>search_vector</c> and its GIN index do the matching.
     /// </summary>
     private static async Task<Results<Ok<StoryPage>, ValidationProblem, ProblemHttpResult>> SearchAsync(
-        string? q, int? limit, string? cursor, ClaimsPrincipal user, StoriesDbContext db, StoryReader reader, TimeProvider time,
+        string? q, [AsParameters] PageRequest paging, ClaimsPrincipal user, StoriesDbContext db, StoryReader reader, TimeProvider time,
         IOptions<SearchOptions> options, HttpResponse response, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(q) || q.Length > MaxQueryLength || q.Contains('\0', StringComparison.Ordinal))
         {
-            return TypedResults.ValidationProblem(Cursor.Error("q", $"q must be 1–{MaxQueryLength} characters, without NUL."));
+            return TypedResults.ValidationProblem(FieldErrors.Of("q", $"q must be 1–{MaxQueryLength} characters, without NUL."));
         }
 
-        if (Cursor.LimitError(limit) is { } limitError)
+        if (paging.LimitErrors is { } limitErrors)
         {
-            return TypedResults.ValidationProblem(Cursor.Error("limit", limitError));
+            return TypedResults.ValidationProblem(limitErrors);
         }
 
         float afterRank = 0;
         DateTimeOffset afterTime = default;
         Guid afterId = default;
+        var cursor = paging.Cursor;
         if (cursor is not null && (Cursor.Decode(cursor, 3) is not [var r, var t, var i]
             || !float.TryParse(r, NumberStyles.Float, CultureInfo.InvariantCulture, out afterRank)
             || !Cursor.TryTime(t, out afterTime) || !Guid.TryParse(i, out afterId)))
         {
-            return TypedResults.ValidationProblem(Cursor.Error("cursor", "The cursor is not valid."));
+            return TypedResults.ValidationProblem(PageRequest.CursorErrors);
         }
 
         var callerId = user.GetUserId();
@@ -66,7 +68,7 @@ public static class SearchEndpoints
                 || (match.Rank == afterRank && (match.CreatedAt < afterTime || (match.CreatedAt == afterTime && match.Id.CompareTo(afterId) < 0))));
         }
 
-        var take = limit ?? Cursor.DefaultLimit;
+        var take = paging.Take;
         var ranked = matches
             .OrderByDescending(match => match.Rank).ThenByDescending(match => match.CreatedAt).ThenByDescending(match => match.Id)
             .Take(take + 1);

@@ -2,8 +2,8 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Stories.Api.Auth;
-using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
 
@@ -31,7 +31,7 @@ public static class BlockEndpoints
         [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId,
         ClaimsPrincipal user,
         StoriesDbContext db,
-        FeedCache feedCache,
+        CacheInvalidation cacheInvalidation,
         TimeProvider time,
         CancellationToken cancellationToken)
     {
@@ -54,13 +54,13 @@ public static class BlockEndpoints
             on conflict do nothing
             """,
             cancellationToken);
-        await FollowEndpoints.InvalidateBothAsync(feedCache, blockerId, userId);
+        await FollowEndpoints.InvalidateBothAsync(cacheInvalidation, blockerId, userId);
 
         return await FollowEndpoints.NoContentIfSeenAsync(db, userId, blockerId, cancellationToken);
     }
 
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> UnblockAsync(
-        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken)
+        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, CacheInvalidation cacheInvalidation, CancellationToken cancellationToken)
     {
         var blockerId = user.GetUserId();
         if (userId == blockerId)
@@ -71,7 +71,7 @@ public static class BlockEndpoints
         var deleted = await db.Blocks.Where(block => block.BlockerId == blockerId && block.BlockedId == userId).ExecuteDeleteAsync(cancellationToken);
         if (deleted > 0)
         {
-            await FollowEndpoints.InvalidateBothAsync(feedCache, blockerId, userId);
+            await FollowEndpoints.InvalidateBothAsync(cacheInvalidation, blockerId, userId);
         }
 
         return await FollowEndpoints.NoContentIfSeenAsync(db, userId, blockerId, cancellationToken);

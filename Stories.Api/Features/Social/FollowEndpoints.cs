@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Stories.Api.Auth;
-using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
 
@@ -35,7 +35,7 @@ public static class FollowEndpoints
         [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId,
         ClaimsPrincipal user,
         StoriesDbContext db,
-        FeedCache feedCache,
+        CacheInvalidation cacheInvalidation,
         IOptions<SocialOptions> options,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -62,7 +62,7 @@ public static class FollowEndpoints
             cancellationToken);
         if (inserted > 0)
         {
-            await InvalidateBothAsync(feedCache, followerId, userId);
+            await InvalidateBothAsync(cacheInvalidation, followerId, userId);
             return TypedResults.NoContent();
         }
 
@@ -80,13 +80,13 @@ public static class FollowEndpoints
     }
 
     private static Task<Results<NoContent, NotFound, ProblemHttpResult>> UnfollowAsync(
-        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken) =>
-        EndFollowAsync(user.GetUserId(), userId, callerFollows: true, "You cannot unfollow yourself.", db, feedCache, cancellationToken);
+        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, CacheInvalidation cacheInvalidation, CancellationToken cancellationToken) =>
+        EndFollowAsync(user.GetUserId(), userId, callerFollows: true, "You cannot unfollow yourself.", db, cacheInvalidation, cancellationToken);
 
     /// <summary>The author's side: <paramref name="userId"/> no longer follows the caller.</summary>
     private static Task<Results<NoContent, NotFound, ProblemHttpResult>> RemoveFollowerAsync(
-        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken) =>
-        EndFollowAsync(user.GetUserId(), userId, callerFollows: false, "You cannot remove yourself as a follower.", db, feedCache, cancellationToken);
+        [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")] Guid userId, ClaimsPrincipal user, StoriesDbContext db, CacheInvalidation cacheInvalidation, CancellationToken cancellationToken) =>
+        EndFollowAsync(user.GetUserId(), userId, callerFollows: false, "You cannot remove yourself as a follower.", db, cacheInvalidation, cancellationToken);
 
     /// <summary>
     /// Deletes the follow between the caller and <paramref name="otherId"/> — the caller's own when
@@ -94,7 +94,7 @@ public static class FollowEndpoints
     /// is no user (or blocked the caller).
     /// </summary>
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> EndFollowAsync(
-        Guid callerId, Guid otherId, bool callerFollows, string selfTitle, StoriesDbContext db, FeedCache feedCache, CancellationToken cancellationToken)
+        Guid callerId, Guid otherId, bool callerFollows, string selfTitle, StoriesDbContext db, CacheInvalidation cacheInvalidation, CancellationToken cancellationToken)
     {
         if (otherId == callerId)
         {
@@ -105,7 +105,7 @@ public static class FollowEndpoints
         var deleted = await db.Follows.Where(f => f.FollowerId == followerId && f.FolloweeId == followeeId).ExecuteDeleteAsync(cancellationToken);
         if (deleted > 0)
         {
-            await InvalidateBothAsync(feedCache, followerId, followeeId);
+            await InvalidateBothAsync(cacheInvalidation, followerId, followeeId);
         }
 
         return await NoContentIfSeenAsync(db, otherId, callerId, cancellationToken);
@@ -123,6 +123,6 @@ public static class FollowEndpoints
         db.Users.SeenBy(db, viewerId).AnyAsync(u => u.Id == userId, cancellationToken);
 
     /// <summary>A follow changes who is whose friend on both sides: both users' cached friends and pages go.</summary>
-    internal static Task InvalidateBothAsync(FeedCache feedCache, Guid followerId, Guid followeeId) =>
-        Task.WhenAll(feedCache.InvalidateUserAsync(followerId), feedCache.InvalidateUserAsync(followeeId));
+    internal static Task InvalidateBothAsync(CacheInvalidation cacheInvalidation, Guid followerId, Guid followeeId) =>
+        Task.WhenAll(cacheInvalidation.InvalidateUserAsync(followerId), cacheInvalidation.InvalidateUserAsync(followeeId));
 }

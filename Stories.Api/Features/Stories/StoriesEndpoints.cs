@@ -1,11 +1,13 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Stories.Api.Auth;
-using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.Paging;
+using Stories.Api.Infrastructure.Problems;
 using Stories.Api.Infrastructure.RateLimiting;
 using Stories.Data;
 
@@ -26,14 +28,41 @@ public static class StoriesEndpoints
         return app;
     }
 
-    private static Task<Results<Created<StoryResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> CreateAsync(
+    /// <summary>
+    /// A replay answers the first request's stored status and body as they are, with its <c>Location</c> and
+    /// <c>Idempotent-Replayed: true</c>; a key reused with another body is 422, one still in flight 409.
+    /// </summary>
+    private static async Task<Results<Created<StoryResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> CreateAsync(
         CreateStoryRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         ClaimsPrincipal user,
         StoryCreator creator,
         HttpResponse response,
-        CancellationToken cancellationToken) =>
-        creator.CreateAsync(user.GetUserId(), request, idempotencyKey, response, cancellationToken);
+        CancellationToken cancellationToken)
+    {
+        var creation = await creator.CreateAsync(user.GetUserId(), request, idempotencyKey, cancellationToken);
+        switch (creation)
+        {
+            case { Outcome: StoryCreator.CreateOutcome.Created, Story: { } story, Location: { } location }:
+                return TypedResults.Created(location, story);
+            case { Outcome: StoryCreator.CreateOutcome.Replayed, Replayed: { } replayed }:
+                response.Headers.Location = replayed.Location;
+                response.Headers["Idempotent-Replayed"] = "true";
+                return TypedResults.Content(replayed.ResponseBody, "application/json", statusCode: replayed.StatusCode);
+            case { Outcome: StoryCreator.CreateOutcome.KeyInProgress }:
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status409Conflict,
+                    title: "A request with this Idempotency-Key is still in progress.",
+                    detail: "Retry once it has finished to get its result.");
+            case { Outcome: StoryCreator.CreateOutcome.KeyUsedWithOtherRequest }:
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status422UnprocessableEntity, title: "This Idempotency-Key was already used with a different request body.");
+            case { Outcome: StoryCreator.CreateOutcome.Invalid, Errors: { } errors }:
+                return TypedResults.ValidationProblem(errors);
+            default:
+                throw new UnreachableException($"A creation without what its outcome needs: {creation}.");
+        }
+    }
 
     private static async Task<Results<Ok<StoryResponse>, NotFound>> GetAsync(
         Guid id, ClaimsPrincipal user, StoryReader reader, TimeProvider time, CancellationToken cancellationToken)
@@ -47,7 +76,7 @@ public static class StoriesEndpoints
     /// anyone's cached feed page, so every cached page is invalidated.
     /// </summary>
     private static async Task<Results<NoContent, NotFound>> DeleteAsync(
-        Guid id, ClaimsPrincipal user, StoriesDbContext db, FeedCache feedCache, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, ClaimsPrincipal user, StoriesDbContext db, CacheInvalidation cacheInvalidation, TimeProvider time, CancellationToken cancellationToken)
     {
         var callerId = user.GetUserId();
         var now = time.GetUtcNowMicroseconds();
@@ -59,7 +88,7 @@ public static class StoriesEndpoints
             return TypedResults.NotFound();
         }
 
-        await feedCache.InvalidateEveryoneAsync();
+        await cacheInvalidation.InvalidateEveryoneAsync();
         return TypedResults.NoContent();
     }
 
@@ -67,7 +96,7 @@ public static class StoriesEndpoints
         Guid id, ClaimsPrincipal user, StoryInteractions interactions, CancellationToken cancellationToken)
     {
         var view = await interactions.ViewAsync(id, user.GetUserId(), cancellationToken);
-        return view.Outcome == StoryInteractions.ViewOutcome.NotFound ? TypedResults.NotFound() : TypedResults.NoContent();
+        return view == StoryInteractions.ViewOutcome.NotFound ? TypedResults.NotFound() : TypedResults.NoContent();
     }
 
     private static async Task<Results<Created<ReactionResponse>, ValidationProblem, NotFound, ProblemHttpResult>> ReactAsync(
@@ -75,7 +104,7 @@ public static class StoriesEndpoints
     {
         if (StoryInteractions.NormalizeEmoji(request.Emoji) is not { } emoji)
         {
-            return TypedResults.ValidationProblem(Cursor.Error("emoji", $"Emoji must be one of: {string.Join(" ", StoryInteractions.AllowedEmoji)}."));
+            return TypedResults.ValidationProblem(FieldErrors.Of("emoji", $"Emoji must be one of: {string.Join(" ", StoryInteractions.AllowedEmoji)}."));
         }
 
         var result = await interactions.ReactAsync(id, user.GetUserId(), emoji, cancellationToken);
@@ -91,16 +120,11 @@ public static class StoriesEndpoints
 
     /// <summary>Who viewed the caller's own story, newest first; keyset-paginated on (viewed_at, viewer_id).</summary>
     private static async Task<Results<Ok<ViewerPage>, ValidationProblem, NotFound>> GetViewersAsync(
-        Guid id, string? cursor, int? limit, ClaimsPrincipal user, StoriesDbContext db, TimeProvider time, CancellationToken cancellationToken)
+        Guid id, [AsParameters] PageRequest paging, ClaimsPrincipal user, StoriesDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
-        if (Cursor.LimitError(limit) is { } limitError)
+        if (paging.TimeAndIdErrors(out var after) is { } errors)
         {
-            return TypedResults.ValidationProblem(Cursor.Error("limit", limitError));
-        }
-
-        if (!Cursor.TryDecodeTimeAndId(cursor, out var afterTime, out var afterViewer))
-        {
-            return TypedResults.ValidationProblem(Cursor.Error("cursor", "The cursor is not valid."));
+            return TypedResults.ValidationProblem(errors);
         }
 
         var callerId = user.GetUserId();
@@ -111,9 +135,9 @@ public static class StoriesEndpoints
             return TypedResults.NotFound();
         }
 
-        var take = limit ?? Cursor.DefaultLimit;
+        var take = paging.Take;
         var views = db.StoryViews.AsNoTracking().Where(view => view.StoryId == id);
-        if (cursor is not null)
+        if (after is var (afterTime, afterViewer))
         {
             views = views.Where(view => view.ViewedAt < afterTime || (view.ViewedAt == afterTime && view.ViewerId.CompareTo(afterViewer) < 0));
         }

@@ -1,13 +1,9 @@
-using System.Security.Cryptography;
-using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Stories.Api.Features.Feed;
 using Stories.Api.Features.Uploads;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.Metrics;
 using Stories.Api.Infrastructure.Problems;
 using Stories.Data;
@@ -23,39 +19,44 @@ namespace Stories.Api.Features.Stories;
 /// even if the process died between the insert and the answer.
 /// A <c>media_key</c> is checked against storage before the transaction opens, so no database
 /// transaction waits on storage; storage being down answers 503 (see ProblemExceptionHandler).
+/// The key itself is <see cref="IdempotencyKeys"/>' to claim and store; what the answer looks like on the
+/// wire is the endpoint's.
 /// </summary>
 public sealed partial class StoryCreator(
     StoriesDbContext db,
+    IdempotencyKeys idempotencyKeys,
     MediaVerifier media,
     MediaStorage storage,
     IOptions<StoryOptions> options,
-    IOptions<JsonOptions> json,
     TimeProvider time,
-    FeedCache feedCache,
+    CacheInvalidation cacheInvalidation,
     ApiMetrics metrics,
     ILogger<StoryCreator> logger)
 {
-    public const int MaxIdempotencyKeyLength = 255;
+    public enum CreateOutcome { Created, Replayed, Invalid, KeyInProgress, KeyUsedWithOtherRequest }
 
-    public async Task<Results<Created<StoryResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult>> CreateAsync(
-        Guid authorId, CreateStoryRequest request, string? idempotencyKey, HttpResponse httpResponse, CancellationToken cancellationToken)
+    /// <summary>
+    /// What became of the request: the new <see cref="Story"/> and its <see cref="Location"/>; the stored answer
+    /// of an earlier request with the same key (<see cref="Replayed"/>); or the field <see cref="Errors"/>.
+    /// </summary>
+    public sealed record Creation(
+        CreateOutcome Outcome, StoryResponse? Story = null, string? Location = null, IdempotencyKey? Replayed = null, Dictionary<string, string[]>? Errors = null);
+
+    public async Task<Creation> CreateAsync(Guid authorId, CreateStoryRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        if (idempotencyKey is { Length: 0 or > MaxIdempotencyKeyLength })
+        if (idempotencyKey is not null && IdempotencyKeys.Error(idempotencyKey) is { } keyError)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["Idempotency-Key"] = [$"The Idempotency-Key header must be 1–{MaxIdempotencyKeyLength} characters."],
-            });
+            return Invalid(FieldErrors.Of("Idempotency-Key", keyError));
         }
 
         var now = time.GetUtcNowMicroseconds();
-        var fingerprint = Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, json.Value.SerializerOptions)));
+        var fingerprint = idempotencyKeys.Fingerprint(request);
         // A retry of a stored key is answered before validation and storage are asked anything: its story
         // exists, so the answer must not depend on storage being up now (or on rules changed since). A key
         // not stored yet is claimed under its lock below, which also settles two retries racing here.
-        if (idempotencyKey is not null && await RememberedAsync(authorId, idempotencyKey, now, cancellationToken) is { } remembered)
+        if (idempotencyKey is not null && await idempotencyKeys.RememberedAsync(authorId, idempotencyKey, fingerprint, now, cancellationToken) is { } remembered)
         {
-            return Replay(remembered, fingerprint, httpResponse);
+            return Answer(remembered);
         }
 
         var errors = StoryValidation.Validate(request, authorId, options.Value, out var draft);
@@ -76,7 +77,7 @@ public sealed partial class StoryCreator(
 
         if (errors.Count > 0)
         {
-            return TypedResults.ValidationProblem(errors);
+            return Invalid(errors);
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -85,16 +86,10 @@ public sealed partial class StoryCreator(
         // logged "An error occurred using a transaction." at error level.
         db.Database.AutoSavepointsEnabled = false;
 
-        if (idempotencyKey is not null)
+        if (idempotencyKey is not null
+            && await idempotencyKeys.ClaimAsync(authorId, idempotencyKey, fingerprint, now, cancellationToken) is { Status: not IdempotencyKeys.Status.Fresh } claim)
         {
-            var earlier = await ClaimKeyAsync(authorId, idempotencyKey, now, cancellationToken);
-            switch (earlier)
-            {
-                case KeyClaim.InProgress:
-                    return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "A request with this Idempotency-Key is still in progress.", detail: "Retry once it has finished to get its result.");
-                case KeyClaim.Used { Key: var used }:
-                    return Replay(used, fingerprint, httpResponse);
-            }
+            return Answer(claim);
         }
 
         var storyId = Guid.CreateVersion7(now);
@@ -125,16 +120,7 @@ public sealed partial class StoryCreator(
 
         if (idempotencyKey is not null)
         {
-            db.IdempotencyKeys.Add(new IdempotencyKey
-            {
-                UserId = authorId,
-                Key = idempotencyKey,
-                RequestHash = fingerprint,
-                StatusCode = StatusCodes.Status201Created,
-                ResponseBody = JsonSerializer.Serialize(response, json.Value.SerializerOptions),
-                Location = location,
-                CreatedAt = now,
-            });
+            idempotencyKeys.Store(authorId, idempotencyKey, fingerprint, StatusCodes.Status201Created, response, location, now);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -151,72 +137,19 @@ public sealed partial class StoryCreator(
         LogStoryCreated(logger, story.Id, authorId, response.Visibility);
         metrics.StoryCreated();
         // The author's next feed request shows the story at once (a replay above changed nothing).
-        await feedCache.InvalidateUserAsync(authorId);
-        return TypedResults.Created(location, response);
+        await cacheInvalidation.InvalidateUserAsync(authorId);
+        return new Creation(CreateOutcome.Created, response, location);
     }
 
-    /// <summary>The stored answer for the same body; 422 for a key used with another body.</summary>
-    private static Results<Created<StoryResponse>, ContentHttpResult, ValidationProblem, ProblemHttpResult> Replay(
-        IdempotencyKey used, string fingerprint, HttpResponse httpResponse)
+    private static Creation Invalid(Dictionary<string, string[]> errors) => new(CreateOutcome.Invalid, Errors: errors);
+
+    /// <summary>What an idempotency key already settled: the earlier answer, a refusal, or "still in progress".</summary>
+    private static Creation Answer(IdempotencyKeys.Claim claim) => claim.Status switch
     {
-        if (used.RequestHash != fingerprint)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This Idempotency-Key was already used with a different request body.");
-        }
-
-        httpResponse.Headers.Location = used.Location;
-        httpResponse.Headers["Idempotent-Replayed"] = "true";
-        return TypedResults.Content(used.ResponseBody, "application/json", statusCode: used.StatusCode);
-    }
-
-    /// <summary>The key's stored answer while it is remembered, read without its lock (a stored key never changes).</summary>
-    private Task<IdempotencyKey?> RememberedAsync(Guid userId, string key, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var since = now - options.Value.IdempotencyKeyLifetime;
-        return db.IdempotencyKeys.AsNoTracking()
-            .SingleOrDefaultAsync(remembered => remembered.UserId == userId && remembered.Key == key && remembered.CreatedAt > since, cancellationToken);
-    }
-
-    private abstract record KeyClaim
-    {
-        public sealed record InProgress : KeyClaim;
-
-        public sealed record Used(IdempotencyKey Key) : KeyClaim;
-
-        public sealed record Fresh : KeyClaim;
-    }
-
-    /// <summary>
-    /// Takes a transaction-scoped advisory lock on (user, key) without waiting: if another request
-    /// holds it, that request is still running. Under the lock, a remembered key is either replayed
-    /// or — once older than its lifetime — forgotten.
-    /// </summary>
-    private async Task<KeyClaim> ClaimKeyAsync(Guid userId, string key, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var lockName = $"idempotency:{userId}:{key}";
-        var locked = await db.Database
-            .SqlQuery<bool>($"select pg_try_advisory_xact_lock(hashtextextended({lockName}, 0)) as \"Value\"")
-            .SingleAsync(cancellationToken);
-        if (!locked)
-        {
-            return new KeyClaim.InProgress();
-        }
-
-        var existing = await db.IdempotencyKeys.AsNoTracking()
-            .SingleOrDefaultAsync(remembered => remembered.UserId == userId && remembered.Key == key, cancellationToken);
-        if (existing is null)
-        {
-            return new KeyClaim.Fresh();
-        }
-
-        if (existing.CreatedAt > now - options.Value.IdempotencyKeyLifetime)
-        {
-            return new KeyClaim.Used(existing);
-        }
-
-        await db.IdempotencyKeys.Where(stale => stale.UserId == userId && stale.Key == key).ExecuteDeleteAsync(cancellationToken);
-        return new KeyClaim.Fresh();
-    }
+        IdempotencyKeys.Status.Replay => new Creation(CreateOutcome.Replayed, Replayed: claim.Stored),
+        IdempotencyKeys.Status.InProgress => new Creation(CreateOutcome.KeyInProgress),
+        _ => new Creation(CreateOutcome.KeyUsedWithOtherRequest),
+    };
 
     [LoggerMessage(EventName = "story_created", Level = LogLevel.Information, Message = "story created")]
     private static partial void LogStoryCreated(ILogger logger, Guid storyId, Guid userId, string visibility);

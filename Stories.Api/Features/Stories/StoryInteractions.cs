@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Stories.Api.Features.Events;
-using Stories.Api.Features.Feed;
 using Stories.Api.Infrastructure;
+using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.Metrics;
 using Stories.Data;
 using Stories.Data.Entities;
@@ -10,33 +10,31 @@ namespace Stories.Api.Features.Stories;
 
 /// <summary>Views and reactions: both only on stories the caller may see right now.</summary>
 public sealed partial class StoryInteractions(
-    StoriesDbContext db, EventBus events, TimeProvider time, FeedCache feedCache, ApiMetrics metrics, ILogger<StoryInteractions> logger)
+    StoriesDbContext db, EventBus events, TimeProvider time, CacheInvalidation cacheInvalidation, ApiMetrics metrics, ILogger<StoryInteractions> logger)
 {
     /// <summary>The six reactions, as stored and returned.</summary>
     public static readonly IReadOnlyList<string> AllowedEmoji = ["👍", "❤️", "😂", "😮", "😢", "🔥"];
 
-    public enum ViewOutcome { NotFound, Recorded, AlreadyViewed, OwnStory }
-
-    public sealed record View(ViewOutcome Outcome, Guid AuthorId, DateTimeOffset ViewedAt);
+    public enum ViewOutcome { NotFound, Viewed }
 
     /// <summary>
     /// Records the view once per viewer: <c>INSERT … ON CONFLICT DO NOTHING</c> makes concurrent
-    /// duplicates collapse into one row, and only the request that inserted it learns
-    /// <see cref="ViewOutcome.Recorded"/> — and only it raises <c>story.viewed</c>, so the author hears of
-    /// each viewer once. The author's own views are not recorded.
+    /// duplicates collapse into one row, and only the request that inserted it raises <c>story.viewed</c>,
+    /// so the author hears of each viewer once. The author's own views are not recorded. Whether this
+    /// request recorded the view is the server's business: every visible story answers <see cref="ViewOutcome.Viewed"/>.
     /// </summary>
-    public async Task<View> ViewAsync(Guid storyId, Guid viewerId, CancellationToken cancellationToken)
+    public async Task<ViewOutcome> ViewAsync(Guid storyId, Guid viewerId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNowMicroseconds();
         var authorId = await VisibleAuthorAsync(storyId, viewerId, now, cancellationToken);
         if (authorId is not { } author)
         {
-            return new View(ViewOutcome.NotFound, Guid.Empty, now);
+            return ViewOutcome.NotFound;
         }
 
         if (author == viewerId)
         {
-            return new View(ViewOutcome.OwnStory, author, now);
+            return ViewOutcome.Viewed;
         }
 
         var inserted = await db.Database.ExecuteSqlAsync(
@@ -52,15 +50,15 @@ public sealed partial class StoryInteractions(
             await events.PublishAsync(author, EventTypes.StoryViewed, new StoryViewedPayload(storyId, viewerId, now));
             metrics.StoryViewed();
             // The viewer's cached feed page may say viewed_by_me = false for this story.
-            await feedCache.RecordViewAsync(viewerId, storyId, now);
+            await cacheInvalidation.RecordViewAsync(viewerId, storyId, now);
         }
 
-        return new View(inserted == 1 ? ViewOutcome.Recorded : ViewOutcome.AlreadyViewed, author, now);
+        return ViewOutcome.Viewed;
     }
 
     public enum ReactOutcome { NotFound, Reacted, OwnStory }
 
-    public sealed record React(ReactOutcome Outcome, Guid AuthorId, Reaction? Reaction);
+    public sealed record React(ReactOutcome Outcome, Reaction? Reaction);
 
     public async Task<React> ReactAsync(Guid storyId, Guid userId, string emoji, CancellationToken cancellationToken)
     {
@@ -68,12 +66,12 @@ public sealed partial class StoryInteractions(
         var authorId = await VisibleAuthorAsync(storyId, userId, now, cancellationToken);
         if (authorId is not { } author)
         {
-            return new React(ReactOutcome.NotFound, Guid.Empty, null);
+            return new React(ReactOutcome.NotFound, null);
         }
 
         if (author == userId)
         {
-            return new React(ReactOutcome.OwnStory, author, null);
+            return new React(ReactOutcome.OwnStory, null);
         }
 
         var reaction = new Reaction { Id = Guid.CreateVersion7(now), StoryId = storyId, UserId = userId, Emoji = emoji, CreatedAt = now };
@@ -82,7 +80,7 @@ public sealed partial class StoryInteractions(
         LogReactionAdded(logger, storyId, userId, emoji);
         await events.PublishAsync(author, EventTypes.StoryReacted, new StoryReactedPayload(storyId, userId, emoji));
         metrics.ReactionAdded();
-        return new React(ReactOutcome.Reacted, author, reaction);
+        return new React(ReactOutcome.Reacted, reaction);
     }
 
     /// <summary>The six emoji, with a bare ❤ (no variation selector) taken as ❤️; null for anything else.</summary>

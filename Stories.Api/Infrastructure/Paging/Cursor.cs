@@ -54,10 +54,4 @@ public static class Cursor
         id = default;
         return cursor is null || (Decode(cursor, 2) is [var t, var i] && TryTime(t, out time) && Guid.TryParse(i, out id));
     }
-
-    /// <summary>Null when the limit is acceptable (absent → default), else the field error.</summary>
-    public static string? LimitError(int? limit) =>
-        limit is null or (>= 1 and <= MaxLimit) ? null : $"limit must be between 1 and {MaxLimit}.";
-
-    public static Dictionary<string, string[]> Error(string field, string message) => new() { [field] = [message] };
 }

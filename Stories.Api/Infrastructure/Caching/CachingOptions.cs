@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Stories.Api.Features.Feed;
+namespace Stories.Api.Infrastructure.Caching;
 
 public sealed class CachingOptions
 {
