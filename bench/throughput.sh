@@ -94,7 +94,7 @@ for c in $CONNECTIONS; do CALLERS=$WARM_USERS cell "GET /feed, cache warm ($WARM
 # Cold: every feed page and followee list deleted before the cell, and each wrk thread walking its
 # own slice of all the users in order, so a user comes back only after all were asked.
 for c in $CONNECTIONS; do
-  redis_unlink 'cache:feed:*'; redis_unlink 'cache:followees:*'
+  redis_unlink 'cache:feed:*'; redis_unlink 'cache:friends:*'
   cell "GET /feed, cache cold ($USERS users)" feed.lua "$c"
 done
 

@@ -73,7 +73,8 @@ public sealed class CacheInvalidation(RedisStore redis, IOptions<CachingOptions>
     private long _bumpVersion;
 
     /// <summary>
-    /// The entry at <paramref name="entryKey"/> with the user's current counters, read in one <c>MGET</c>;
+    /// The entry at <paramref name="entryKey"/> with the current counters: the user's keys in one <c>MGET</c>,
+    /// the global counter in a <c>GET</c> pipelined beside it;
     /// null when no cache may be used now (caching off, Redis unavailable, or a bump still pending).
     /// </summary>
     public async Task<StampedEntry?> ReadAsync(Guid userId, string entryKey)
@@ -90,10 +91,16 @@ public sealed class CacheInvalidation(RedisStore redis, IOptions<CachingOptions>
         }
 
         RedisValue[] values;
+        RedisValue everyone;
         try
         {
-            values = await redis.Database.StringGetAsync(
-                [CacheKeys.UserGeneration(userId), CacheKeys.EveryoneGeneration, CacheKeys.ViewsCounter(userId), entryKey]);
+            // The user's keys share their hash tag, so one MGET stays in one cluster slot; the global
+            // counter lives in a slot of its own and is asked beside it, pipelined on one connection.
+            var ofUser = redis.Database.StringGetAsync([CacheKeys.UserGeneration(userId), CacheKeys.ViewsCounter(userId), entryKey]);
+            var ofEveryone = redis.Database.StringGetAsync(CacheKeys.EveryoneGeneration);
+            await Task.WhenAll(ofUser, ofEveryone);
+            values = await ofUser;
+            everyone = await ofEveryone;
         }
         catch (Exception exception) when (RedisErrors.IsUnavailable(exception))
         {
@@ -101,7 +108,7 @@ public sealed class CacheInvalidation(RedisStore redis, IOptions<CachingOptions>
             return null;
         }
 
-        return new StampedEntry(new CacheStamp(ToLong(values[0]), ToLong(values[1]), ToLong(values[2])), values[3]);
+        return new StampedEntry(new CacheStamp(ToLong(values[0]), ToLong(everyone), ToLong(values[1])), values[2]);
     }
 
     /// <summary>After the user's own new story, follow or unfollow: their entries are stale.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using Stories.Api.Infrastructure.Caching;
 using Stories.Api.Infrastructure.Redis;
 using Stories.Tests.Api.Events;
 using Stories.Tests.Infrastructure;
@@ -58,7 +59,7 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
         var user = await factory.SignUpAsync();
         using var client = factory.CreateClientFor(user);
         await client.FeedIdsAsync();
-        var friendsKey = $"cache:friends:{user.Id}";
+        var friendsKey = CacheKeys.Friends(user.Id);
         Assert.True(await PageEntries().KeyExistsAsync(friendsKey), "The miss should have cached the friend ids.");
         // Redis counts a key's idle time in whole seconds from its last read: wait past two of them.
         await Task.Delay(TimeSpan.FromSeconds(2.5));
@@ -303,7 +304,7 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
     private IDatabase PageEntries() => factory.Services.GetRequiredService<RedisStore>().Database;
 
     /// <summary>The first page's key at the limit <see cref="StoryApiExtensions.FeedIdsAsync"/> asks (50), in the entry format's current version.</summary>
-    private static string PageKey(Guid userId) => $"cache:feed:v3:{userId}:50";
+    private static string PageKey(Guid userId) => CacheKeys.FeedPage(userId, 50);
 
     /// <summary>Two reads: the first fills the cache, the second is served from it.</summary>
     private static async Task<List<Guid>> WarmAsync(HttpClient client)
