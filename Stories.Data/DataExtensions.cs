@@ -9,7 +9,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Stories.Data.Migrations;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.Data;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.Tests.Infrastructure;
 
