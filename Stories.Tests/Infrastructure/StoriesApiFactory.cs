@@ -92,6 +92,24 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         }
     }
 
+    /// <summary>Disposes a factory whose <see cref="InitializeAsync"/> threw: there is no host to stop, only the database to drop.</summary>
+    public async Task DisposeAfterFailedStartupAsync()
+    {
+        try
+        {
+            await base.DisposeAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // The host never started; there is nothing to stop. The database is dropped below regardless.
+        }
+
+        if (!_isReplica)
+        {
+            await TestServices.DropDatabaseAsync(DatabaseName);
+        }
+    }
+
     /// <summary>No request may hang a test run: each gives up after 30 s.</summary>
     protected override void ConfigureClient(HttpClient client)
     {
