@@ -7,6 +7,7 @@ FROM ${DOTNET_SDK_IMAGE} AS build
 WORKDIR /src
 # Restore first, from the project files only, so that code changes reuse the restore layer.
 COPY global.json nuget.config Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY Stories.Resources/Stories.Resources.csproj Stories.Resources/
 COPY Stories.ServiceDefaults/Stories.ServiceDefaults.csproj Stories.ServiceDefaults/
 COPY Stories.Data/Stories.Data.csproj Stories.Data/
 COPY Stories.Api/Stories.Api.csproj Stories.Api/
@@ -14,6 +15,7 @@ COPY Stories.Worker/Stories.Worker.csproj Stories.Worker/
 COPY Stories.Web/Stories.Web.csproj Stories.Web/
 RUN dotnet restore Stories.Api/Stories.Api.csproj && dotnet restore Stories.Worker/Stories.Worker.csproj \
  && dotnet restore Stories.Web/Stories.Web.csproj
+COPY Stories.Resources/ Stories.Resources/
 COPY Stories.ServiceDefaults/ Stories.ServiceDefaults/
 COPY Stories.Data/ Stories.Data/
 COPY Stories.Api/ Stories.Api/

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Stories.Api.Auth;
 using Stories.Api.Features.Auth;
 using Stories.Api.Features.Events;
@@ -45,7 +46,7 @@ var app = builder.Build();
 // Connect to Redis now rather than on the first request: a lazy first connect under load could cache a failure.
 app.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>();
 
-if (app.Configuration.GetValue("Database:MigrateOnStartup", true))
+if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
 {
     await app.Services.MigrateStoriesDatabaseAsync();
 }

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 // The whole of Stories on one page. Resource names come from ResourceNames, the same constants the
 // services read their connection strings by (ConnectionStrings__storiesdb, __cache, __minio).

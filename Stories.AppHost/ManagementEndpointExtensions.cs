@@ -1,4 +1,5 @@
 using Aspire.Hosting.ApplicationModel;
+using Stories.Resources;
 using Stories.ServiceDefaults;
 
 namespace Aspire.Hosting;

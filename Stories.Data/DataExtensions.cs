@@ -7,17 +7,15 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Stories.Data.Migrations;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.Data;
 
 public static class DataExtensions
 {
-    /// <summary>Connections one process keeps to PostgreSQL at most, unless configured otherwise.</summary>
-    public const int DefaultMaxPoolSize = 20;
-
     private static readonly TimeSpan s_migrationLockPollInterval = TimeSpan.FromMilliseconds(200);
 
     // Npgsql's spellings of the keyword (case-insensitive in DbConnectionStringBuilder).
@@ -25,19 +23,30 @@ public static class DataExtensions
 
     /// <summary>
     /// Registers a pooled <see cref="StoriesDbContext"/> over <c>ConnectionStrings:storiesdb</c>, the
-    /// name and format Aspire injects (<c>Host=…;Port=…;Username=…;Password=…;Database=storiesdb</c>).
+    /// name and format Aspire injects (<c>Host=…;Port=…;Username=…;Password=…;Database=storiesdb</c>),
+    /// and the <see cref="DatabaseOptions"/> it is used with.
     /// </summary>
     public static IHostApplicationBuilder AddStoriesDbContext(this IHostApplicationBuilder builder)
     {
         builder.Services.AddDbContextPool<StoriesDbContext>(Configure);
-        return builder.EnrichStoriesDbContext();
+        return builder.AddDatabaseOptions().EnrichStoriesDbContext();
     }
 
     /// <summary>The same context as <see cref="AddStoriesDbContext"/>, from a pooled factory, for singletons such as the worker's sweeper.</summary>
     public static IHostApplicationBuilder AddStoriesDbContextFactory(this IHostApplicationBuilder builder)
     {
         builder.Services.AddPooledDbContextFactory<StoriesDbContext>(Configure);
-        return builder.EnrichStoriesDbContext();
+        return builder.AddDatabaseOptions().EnrichStoriesDbContext();
+    }
+
+    /// <summary>
+    /// Validated when the host starts, and again when the first context is configured — before the
+    /// host starts if the API migrates — so a bad value stops either service with the setting named.
+    /// </summary>
+    private static IHostApplicationBuilder AddDatabaseOptions(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        return builder;
     }
 
     /// <summary>
@@ -69,7 +78,7 @@ public static class DataExtensions
     }
 
     private static void Configure(IServiceProvider services, DbContextOptionsBuilder options) => options
-        .UseNpgsql(GetConnectionString(services.GetRequiredService<IConfiguration>()))
+        .UseNpgsql(GetConnectionString(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<IOptions<DatabaseOptions>>().Value))
         // Interceptors registered in DI (diagnostics, tests that count statements) join every context.
         .AddInterceptors(services.GetServices<IInterceptor>())
         .ConfigureWarnings(warnings => warnings
@@ -86,13 +95,13 @@ public static class DataExtensions
 
     /// <summary>
     /// <c>ConnectionStrings:storiesdb</c> with the connection pool capped at <c>Database:MaxPoolSize</c>
-    /// (default <see cref="DefaultMaxPoolSize"/>) unless the connection string sets its own maximum.
+    /// (<see cref="DatabaseOptions.MaxPoolSize"/>) unless the connection string sets its own maximum.
     /// Npgsql's default of 100 a process lets two API replicas and the worker open 300 connections
     /// against PostgreSQL's default <c>max_connections</c> of 100, and on a small server runs more
     /// backends than it has cores: the SSE benchmark's median went from 83 to ≈ 10 ms with 8
     /// (docs/benchmarks.md). Requests beyond the cap wait in the pool, in process.
     /// </summary>
-    public static string GetConnectionString(IConfiguration configuration)
+    public static string GetConnectionString(IConfiguration configuration, DatabaseOptions options)
     {
         var connectionString = configuration.GetConnectionString(ResourceNames.Database);
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -108,10 +117,7 @@ public static class DataExtensions
             return connectionString;
         }
 
-        var maxPoolSize = configuration.GetValue("Database:MaxPoolSize", DefaultMaxPoolSize);
-        return maxPoolSize is >= 1 and <= 1024
-            ? new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPoolSize }.ConnectionString
-            : throw new InvalidOperationException($"Database:MaxPoolSize must be between 1 and 1024 (it is {maxPoolSize}).");
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = options.MaxPoolSize }.ConnectionString;
     }
 
     /// <summary>

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.Data.Storage;
 

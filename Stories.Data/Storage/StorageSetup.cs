@@ -4,7 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.Data.Storage;
 

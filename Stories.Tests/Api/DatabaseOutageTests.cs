@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 using Stories.Tests.Infrastructure;
 
 namespace Stories.Tests.Api;

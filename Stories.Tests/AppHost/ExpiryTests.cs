@@ -1,7 +1,7 @@
 using System.Net;
 using Npgsql;
 using Stories.AppHost.Tests.Infrastructure;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.AppHost.Tests;
 

@@ -6,7 +6,7 @@ using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Stories.AppHost.Tests.Infrastructure;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.AppHost.Tests;
 

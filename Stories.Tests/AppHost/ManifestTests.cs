@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Stories.AppHost.Tests.Infrastructure;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.AppHost.Tests;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Aspire.Hosting;
 using Stories.AppHost.Tests.Infrastructure;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.AppHost.Tests;
 

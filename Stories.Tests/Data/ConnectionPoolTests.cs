@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Stories.Data;
 using Stories.Tests.Infrastructure;
@@ -19,14 +21,14 @@ public sealed class ConnectionPoolTests(StoriesApiFactory factory) : IClassFixtu
 
         var used = new NpgsqlConnectionStringBuilder(db.Database.GetConnectionString());
 
-        Assert.Equal(DataExtensions.DefaultMaxPoolSize, used.MaxPoolSize);
+        Assert.Equal(DatabaseOptions.DefaultMaxPoolSize, used.MaxPoolSize);
         Assert.Equal(factory.DatabaseName, used.Database);
     }
 
     [Fact]
     public void AnAspireConnectionStringGetsTheConfiguredCapAndKeepsEverythingElse()
     {
-        var used = new NpgsqlConnectionStringBuilder(DataExtensions.GetConnectionString(Configuration(AspireStyle, maxPoolSize: "7")));
+        var used = new NpgsqlConnectionStringBuilder(ConnectionStringUsed(AspireStyle, maxPoolSize: "7"));
 
         Assert.Equal(7, used.MaxPoolSize);
         Assert.Equal(("db", 5432, "postgres", "secret", "storiesdb"), (used.Host, used.Port, used.Username, used.Password, used.Database));
@@ -38,23 +40,49 @@ public sealed class ConnectionPoolTests(StoriesApiFactory factory) : IClassFixtu
     [InlineData("MaxPoolSize=5")]
     public void AMaximumSetInTheConnectionStringWins(string setting)
     {
-        var used = new NpgsqlConnectionStringBuilder(DataExtensions.GetConnectionString(Configuration($"{AspireStyle};{setting}", maxPoolSize: "7")));
+        var used = new NpgsqlConnectionStringBuilder(ConnectionStringUsed($"{AspireStyle};{setting}", maxPoolSize: "7"));
 
         Assert.Equal(5, used.MaxPoolSize);
     }
 
-    [Fact]
-    public void AnOutOfRangeCapStopsStartupWithTheSettingNamed()
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1025")]
+    public void AnOutOfRangeCapStopsTheWorkersContextWithTheSettingNamed(string maxPoolSize)
     {
-        var error = Assert.Throws<InvalidOperationException>(() => DataExtensions.GetConnectionString(Configuration(AspireStyle, maxPoolSize: "0")));
+        var error = Assert.Throws<OptionsValidationException>(() => ConnectionStringUsed(AspireStyle, maxPoolSize));
 
-        Assert.Contains("Database:MaxPoolSize", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Database:MaxPoolSize must be between 1 and 1024", error.Message, StringComparison.Ordinal);
     }
 
-    private static IConfiguration Configuration(string connectionString, string maxPoolSize) =>
-        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    [Fact]
+    public async Task AnOutOfRangeCapStopsApiStartupWithTheSettingNamed()
+    {
+        var api = new StoriesApiFactory().WithSetting("Database:MaxPoolSize", "0");
+
+        var error = await Record.ExceptionAsync(api.InitializeAsync);
+
+        var validation = Assert.IsType<OptionsValidationException>(error);
+        Assert.Contains("Database:MaxPoolSize must be between 1 and 1024", validation.Message, StringComparison.Ordinal);
+        await api.DisposeAfterFailedStartupAsync();
+    }
+
+    /// <summary>
+    /// The connection string a context gets when registered as the worker registers it (a pooled
+    /// factory), over the given settings. No connection is opened.
+    /// </summary>
+    private static string ConnectionStringUsed(string connectionString, string maxPoolSize)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ConnectionStrings:storiesdb"] = connectionString,
             ["Database:MaxPoolSize"] = maxPoolSize,
-        }).Build();
+        });
+        builder.AddStoriesDbContextFactory();
+        using var host = builder.Build();
+
+        using var db = host.Services.GetRequiredService<IDbContextFactory<StoriesDbContext>>().CreateDbContext();
+        return db.Database.GetConnectionString()!;
+    }
 }

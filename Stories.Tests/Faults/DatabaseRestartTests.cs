@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Npgsql;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 using Stories.Tests.Infrastructure;
 
 namespace Stories.Tests.Faults;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.Tests.Infrastructure;
 
@@ -86,6 +86,24 @@ public class StoriesApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public new virtual async Task DisposeAsync()
     {
         await base.DisposeAsync();
+        if (!_isReplica)
+        {
+            await TestServices.DropDatabaseAsync(DatabaseName);
+        }
+    }
+
+    /// <summary>Disposes a factory whose <see cref="InitializeAsync"/> threw: there is no host to stop, only the database to drop.</summary>
+    public async Task DisposeAfterFailedStartupAsync()
+    {
+        try
+        {
+            await base.DisposeAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // The host never started; there is nothing to stop. The database is dropped below regardless.
+        }
+
         if (!_isReplica)
         {
             await TestServices.DropDatabaseAsync(DatabaseName);

@@ -1,5 +1,5 @@
 using Npgsql;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.Tests.Infrastructure;
 

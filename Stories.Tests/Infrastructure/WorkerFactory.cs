@@ -10,7 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Stories.Data;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 using Stories.Worker.Expiry;
 using Stories.Worker.Retention;
 

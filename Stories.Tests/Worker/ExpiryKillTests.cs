@@ -1,5 +1,5 @@
 using System.Globalization;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 using Stories.Tests.Infrastructure;
 
 namespace Stories.Tests.Worker;

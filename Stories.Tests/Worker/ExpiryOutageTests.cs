@@ -1,6 +1,6 @@
 using System.Net;
 using Npgsql;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 using Stories.Tests.Infrastructure;
 using Stories.Worker.Expiry;
 

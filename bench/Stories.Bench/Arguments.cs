@@ -1,6 +1,6 @@
 using System.Globalization;
 using Npgsql;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.Bench;
 

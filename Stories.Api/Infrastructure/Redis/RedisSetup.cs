@@ -1,4 +1,4 @@
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.Api.Infrastructure.Redis;
 

@@ -25,7 +25,7 @@ public sealed class SigningKeyStartupTests
         var validation = Assert.IsType<OptionsValidationException>(error);
         Assert.Contains(expected, validation.Message, StringComparison.Ordinal);
         Assert.Contains("openssl rand -base64 48", validation.Message, StringComparison.Ordinal);
-        await DisposeQuietlyAsync(factory);
+        await factory.DisposeAfterFailedStartupAsync();
     }
 
     [Fact]
@@ -38,19 +38,5 @@ public sealed class SigningKeyStartupTests
         using var client = factory.CreateClient();
         Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/alive")).StatusCode);
         await factory.DisposeAsync();
-    }
-
-    private static async Task DisposeQuietlyAsync(StoriesApiFactory factory)
-    {
-        try
-        {
-            await factory.DisposeAsync();
-        }
-        catch (InvalidOperationException)
-        {
-            // The host never started; there is nothing to stop. The database is dropped below regardless.
-        }
-
-        await TestServices.DropDatabaseAsync(factory.DatabaseName);
     }
 }

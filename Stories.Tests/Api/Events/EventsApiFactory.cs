@@ -1,5 +1,5 @@
 using StackExchange.Redis;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 using Stories.Tests.Infrastructure;
 
 namespace Stories.Tests.Api.Events;

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
+using Stories.Resources;
 using Stories.ServiceDefaults;
 
 namespace Stories.AppHost.Tests.Infrastructure;

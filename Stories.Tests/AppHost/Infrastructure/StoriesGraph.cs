@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
-using Stories.ServiceDefaults;
+using Stories.Resources;
 
 namespace Stories.AppHost.Tests.Infrastructure;
 

@@ -1,4 +1,4 @@
-namespace Stories.ServiceDefaults;
+namespace Stories.Resources;
 
 /// <summary>
 /// The names of the distributed application's resources. The AppHost declares them, the services
