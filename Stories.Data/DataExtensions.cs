@@ -81,6 +81,8 @@ public static class DataExtensions
         .UseNpgsql(GetConnectionString(services.GetRequiredService<IConfiguration>(), services.GetRequiredService<IOptions<DatabaseOptions>>().Value))
         // Interceptors registered in DI (diagnostics, tests that count statements) join every context.
         .AddInterceptors(services.GetServices<IInterceptor>())
+        // Statements tagged for it are prepared on their connection (PreparedStatements).
+        .AddInterceptors(PreparedStatements.Interceptor)
         .ConfigureWarnings(warnings => warnings
             // A failed database call ends in an exception that its caller logs once, with its context:
             // the API's database_unavailable warning or its unhandled-exception error, the worker's sweep

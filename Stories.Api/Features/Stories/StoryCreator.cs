@@ -106,7 +106,7 @@ public sealed partial class StoryCreator(
             Audience = [.. draft.Audience.Select(userId => new StoryAudience { StoryId = storyId, UserId = userId })],
         };
         db.Stories.Add(story);
-        var handle = await db.Users.Where(user => user.Id == authorId).Select(user => user.Handle).SingleAsync(cancellationToken);
+        var handle = await db.Users.Where(user => user.Id == authorId).Select(user => user.Handle).Prepared().SingleAsync(cancellationToken);
         // A replay returns this body as stored, so its media_url may have expired by then; a GET of the story gives a fresh one.
         var response = new StoryResponse(
             story.Id,

@@ -39,6 +39,7 @@ public sealed partial class StoryInteractions(
 
         var inserted = await db.Database.ExecuteSqlAsync(
             $"""
+            -- prepared
             insert into story_views (story_id, viewer_id, viewed_at)
             values ({storyId}, {viewerId}, {now})
             on conflict do nothing
@@ -75,8 +76,13 @@ public sealed partial class StoryInteractions(
         }
 
         var reaction = new Reaction { Id = Guid.CreateVersion7(now), StoryId = storyId, UserId = userId, Emoji = emoji, CreatedAt = now };
-        db.Reactions.Add(reaction);
-        await db.SaveChangesAsync(cancellationToken);
+        await db.Database.ExecuteSqlAsync(
+            $"""
+            -- prepared
+            insert into reactions (id, story_id, user_id, emoji, created_at)
+            values ({reaction.Id}, {reaction.StoryId}, {reaction.UserId}, {reaction.Emoji}, {reaction.CreatedAt})
+            """,
+            cancellationToken);
         LogReactionAdded(logger, storyId, userId, emoji);
         await events.PublishAsync(author, EventTypes.StoryReacted, new StoryReactedPayload(storyId, userId, emoji));
         metrics.ReactionAdded();
@@ -95,6 +101,7 @@ public sealed partial class StoryInteractions(
         db.Stories.VisibleTo(db, callerId, now)
             .Where(story => story.Id == storyId)
             .Select(story => (Guid?)story.AuthorId)
+            .Prepared()
             .SingleOrDefaultAsync(cancellationToken);
 
     [LoggerMessage(EventName = "story_viewed", Level = LogLevel.Information, Message = "story viewed")]
