@@ -197,3 +197,30 @@ warmup() { # warmup SCRIPT: unrecorded load (JIT, pools, PostgreSQL's caches)
   WRK_THREADS=2 wrk -t2 -c50 -d"${WARMUP}s" --timeout "${TIMEOUT}s" -s "bench/wrk/$1" "http://127.0.0.1:$API_PORT" >/dev/null
   settle
 }
+
+# ---- CPU per request: clock ticks of CPU (user + system) from /proc ----
+
+CLOCK_TICKS=$(getconf CLK_TCK)
+
+# cpu_ticks PID: the ticks PID has used, with those of the children it has reaped (0 when it is gone).
+cpu_ticks() {
+  local stat fields
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  read -r -a fields <<<"${stat##*) }" # from field 3 on: utime (14) is [11], stime [12], cutime [13], cstime [14]
+  echo $((fields[11] + fields[12] + fields[13] + fields[14]))
+}
+
+# postgres_ticks: the local services' PostgreSQL, all of it: the postmaster with its reaped children and
+# every live backend and auxiliary process. (A backend that ends between two readings takes its ticks
+# into the postmaster's reaped total, so the sum never goes back.)
+postgres_ticks() {
+  local base postmaster child total
+  base=$(sed -nE 's/^PG_BASE=//p' "${STORIES_SERVICES_DIR:-$ROOT/.services}/pg.vars")
+  postmaster=$(head -1 "$base/data/postmaster.pid")
+  total=$(cpu_ticks "$postmaster")
+  for child in $(pgrep -P "$postmaster"); do total=$((total + $(cpu_ticks "$child"))); done
+  echo "$total"
+}
+
+# cpu_ms_per TICKS ANSWERS: milliseconds of CPU per answer, or – without answers.
+cpu_ms_per() { awk -v t="$1" -v n="$2" -v hz="$CLOCK_TICKS" 'BEGIN { if (n > 0) printf "%.3f", 1000 * t / hz / n; else printf "–" }'; }

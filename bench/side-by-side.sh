@@ -14,7 +14,7 @@
 # (USERS, FOLLOWEES, STORIES, DURATION, WARMUP, WARM_USERS, MIXED_USERS, TIMEOUT, PAUSE), plus
 # REVS, ROUNDS (2), CELLS ("feed view create mixed") and THRESHOLD (0.95: the ratio each cell must
 # reach). Report: bench/results/side-by-side-<time>.md (raw wrk output .log, the APIs' output
-# -api.log). See docs/benchmarks.md.
+# -api.log); with each cell's CPU per answer of the API and of PostgreSQL. See docs/benchmarks.md.
 API_PORT=${API_PORT:-5380}
 source "$(dirname "$0")/lib.sh"
 throughput_parameters # USERS, FOLLOWEES, STORIES, DURATION, WARMUP, WARM_USERS, MIXED_USERS, TIMEOUT, PAUSE
@@ -98,8 +98,9 @@ per_run=$((WARMUP + DURATION + 3 * PAUSE + 6)) # and the API's start and stop
 echo "== ${#cells[@]} cells x ${#revs[@]} revisions x $ROUNDS rounds, ~$((${#cells[@]} * ${#revs[@]} * ROUNDS * per_run / 60)) min" >&2
 
 # Per cell and revision ("$cell $i"): the rounds' answers/s and p99 ("a / b / …", – for a round
-# without an answer), their errors summed, the rounds without an answer, and notes.
-declare -A RPS=() P99=() ERRORS=() NOTES=() UNANSWERED=()
+# without an answer), their errors summed, the rounds without an answer, notes, and the CPU the API
+# process and PostgreSQL (all its processes) used per answer, in ms ("a b …").
+declare -A RPS=() P99=() ERRORS=() NOTES=() UNANSWERED=() API_CPU=() PG_CPU=()
 # measure CELL I ROUND: revision I's API alone, fresh, on an emptied Redis prefix (so that its
 # own warm-up fills the feed cache), then one recorded cell.
 measure() {
@@ -114,7 +115,10 @@ measure() {
     exit 1
   }
   CALLERS=$callers warmup "$script"
+  local api_before pg_before api_used pg_used
+  api_before=$(cpu_ticks "$API_PID") pg_before=$(postgres_ticks)
   CALLERS=$callers wrk_cell "$label: ${labels[$i]}, round $round" "$script" "$connections"
+  api_used=$(($(cpu_ticks "$API_PID") - api_before)) pg_used=$(($(postgres_ticks) - pg_before))
   api_stop
   { echo "### ${labels[$i]}, $label, round $round"; cat "$work/api.log"; } >>"$api_logs"
   local key="$cell $i" rps=– p99=–
@@ -131,6 +135,7 @@ measure() {
       UNANSWERED[$key]=$((${UNANSWERED[$key]:-0} + 1))
     else
       rps=${R[rps]} p99=${R[p99]}
+      API_CPU[$key]+="$(cpu_ms_per "$api_used" "${R[answered]}") " PG_CPU[$key]+="$(cpu_ms_per "$pg_used" "${R[answered]}") "
     fi
     [ -n "$CELL_NOTE" ] && NOTES[$key]+="round $round: $CELL_NOTE; "
     echo "   ${R[rps]} answers/s, p99 ${R[p99]} ms, ${R[errors]} errors (answers ${R[statuses]})" >&2
@@ -163,7 +168,9 @@ for i in "${!revs[@]}"; do header+=" ${labels[$i]} answers/s | ${labels[$i]} p99
 for i in "${!revs[@]}"; do ((i == 0)) || { header+=" ${labels[$i]} / ${labels[0]} |" rule+="---|"; }; done
 header+=" errors |" rule+="---|"
 declare -A LOW=()
-rows=() details=()
+rows=() details=() cpu_rows=()
+cpu_header="| scenario | connections |" cpu_rule="|---|---|"
+for i in "${!revs[@]}"; do cpu_header+=" ${labels[$i]} API | ${labels[$i]} PostgreSQL |" cpu_rule+="---|---|"; done
 for cell in "${cells[@]}"; do
   cell_spec "$cell"
   row="| ${spec[0]} | ${spec[2]} |" ratios="" errors=""
@@ -182,6 +189,9 @@ for cell in "${cells[@]}"; do
     details+=("| ${spec[0]} | ${spec[2]} | ${labels[$i]} | ${rounds_rps% } | ${rounds_p99% } | ${ERRORS[$key]:-–} | ${notes%; } |")
   done
   rows+=("$row$ratios $errors |")
+  row="| ${spec[0]} | ${spec[2]} |"
+  for i in "${!revs[@]}"; do row+=" $(median %.3f "${API_CPU["$cell $i"]:-}") | $(median %.3f "${PG_CPU["$cell $i"]:-}") |"; done
+  cpu_rows+=("$row")
 done
 
 {
@@ -206,6 +216,14 @@ done
   echo "$header"
   echo "$rule"
   printf '%s\n' "${rows[@]}"
+  echo
+  echo "CPU per answer, ms (medians over the rounds): the API process's, and PostgreSQL's (the postmaster, its"
+  echo "backends and auxiliary processes), user + system from /proc over the measured seconds. The load generator"
+  echo "and Redis share the same two cores and are not counted."
+  echo
+  echo "$cpu_header"
+  echo "$cpu_rule"
+  printf '%s\n' "${cpu_rows[@]}"
   echo
   echo "| revision | answers/s ≥ $THRESHOLD × \`${labels[0]}\` in every cell |"
   echo "|---|---|"
