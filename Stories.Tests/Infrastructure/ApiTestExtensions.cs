@@ -43,6 +43,17 @@ public static class ApiTestExtensions
         return client;
     }
 
+    /// <summary>
+    /// A client that sends only the trace headers a request is given, as a client in another process does.
+    /// A factory's own clients are traced by the OpenTelemetry HttpClient instrumentation of any API in this
+    /// process that exports OTLP (it listens process-wide), which adds its own <c>traceparent</c>.
+    /// </summary>
+    public static HttpClient CreateClientOfAnotherProcess(this StoriesApiFactory factory)
+    {
+        using var traced = factory.CreateClient();
+        return new(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = traced.BaseAddress, Timeout = traced.Timeout };
+    }
+
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string path, object body) =>
         client.PostAsJsonAsync(path, body, Json);
 

@@ -30,7 +30,10 @@ public static class TestServices
 
     public static async Task DropDatabaseAsync(string name)
     {
-        NpgsqlConnection.ClearAllPools();
+        // No NpgsqlConnection.ClearAllPools() here: it closes every pool in the process, including those of
+        // the test classes still running beside this one (PreparedStatementsTests lost its one connection,
+        // and the statements prepared on it, that way in CI). WITH (FORCE) ends this database's sessions,
+        // and a pooled connection to a dropped database is never asked for again.
         await using var connection = new NpgsqlConnection(DatabaseNamed("postgres"));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"drop database if exists \"{name}\" with (force)", connection);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using Stories.Tests.Infrastructure;
 
 namespace Stories.Tests.ServiceDefaults;
@@ -43,6 +44,30 @@ public sealed class TracingTests(TracingTests.TracedApiFactory factory) : IClass
         Assert.Contains(underServer, span => span.Source.Name == "Npgsql");
         Assert.Contains(underServer, span => span.Source.Name.Contains("Redis", StringComparison.Ordinal));
         Assert.Contains(underServer, span => IsStorageCall(span, storagePort));
+    }
+
+    [Fact]
+    public async Task AClientsTraceparentIsTheTraceOfTheRequestsSpanAndOfItsLogLines()
+    {
+        var author = await factory.SignUpAsync();
+        using var recorder = new SpanRecorder();
+        var traceId = ActivityTraceId.CreateRandom();
+        var clientSpanId = ActivitySpanId.CreateRandom();
+        using var client = factory.CreateClientOfAnotherProcess();
+        using var create = new HttpRequestMessage(HttpMethod.Post, "/stories")
+        {
+            Content = JsonContent.Create(new { text = "from elsewhere", visibility = "public" }),
+            Headers = { Authorization = new("Bearer", author.Token) },
+        };
+        create.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{clientSpanId.ToHexString()}-01");
+
+        var story = (await (await client.SendAsync(create)).ReadJsonAsync()).GetProperty("id").GetGuid();
+
+        var spans = await recorder.WaitForAsync(traceId, spans => spans.Any(span => span.Kind == ActivityKind.Server));
+        var server = Assert.Single(spans, span => span.Kind == ActivityKind.Server);
+        Assert.Equal(clientSpanId, server.ParentSpanId);
+        var created = Assert.Single(factory.Logs.Events("story_created"), e => e.GetProperty("story_id").GetString() == story.ToString());
+        Assert.Equal(traceId.ToHexString(), created.GetProperty("trace_id").GetString());
     }
 
     private static bool IsStorageCall(Activity span, int storagePort) =>

@@ -25,7 +25,9 @@ public sealed class LogTests(StoriesApiFactory factory) : IClassFixture<StoriesA
             Content = new StringContent("""{"text":"logged","visibility":"public"}""", System.Text.Encoding.UTF8, "application/json"),
         };
         create.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
-        var story = (await (await authorClient.SendAsync(create)).ReadJsonAsync()).GetProperty("id").GetGuid();
+        using var external = factory.CreateClientOfAnotherProcess();
+        external.DefaultRequestHeaders.Authorization = authorClient.DefaultRequestHeaders.Authorization;
+        var story = (await (await external.SendAsync(create)).ReadJsonAsync()).GetProperty("id").GetGuid();
         Assert.Equal(HttpStatusCode.NoContent, (await readerClient.PostAsync($"/stories/{story}/view", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await readerClient.PostJsonAsync($"/stories/{story}/reactions", new { emoji = "🔥" })).StatusCode);
 
