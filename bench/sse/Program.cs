@@ -157,7 +157,15 @@ return fromPublish.Count > 0 && fromPublish.Percentile(99) <= 100 ? 0 : 1;
 
 async Task<User> SignUpAsync()
 {
-    var response = await http.PostAsJsonAsync("/signup", new { email = $"bench-{Guid.NewGuid():N}@example.com", password = "bench password 123" }, json);
+    var email = $"bench-{Guid.NewGuid():N}@example.com";
+    var response = await http.PostAsJsonAsync("/signup", new { email, password = "bench password 123" }, json);
+    // The API sheds sign-ups beyond its bcrypt queue with 503 and Retry-After; a client waits and retries.
+    while (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter?.Delta is { } wait)
+    {
+        await Task.Delay(wait);
+        response = await http.PostAsJsonAsync("/signup", new { email, password = "bench password 123" }, json);
+    }
+
     response.EnsureSuccessStatusCode();
     var body = await response.Content.ReadFromJsonAsync<JsonElement>(json);
     return new User(body.GetProperty("user_id").GetGuid(), body.GetProperty("token").GetString()!);
@@ -291,13 +299,16 @@ async Task<GcTotals?> GcTotalsAsync()
         return null;
     }
 
-    double Sum(string prefix) => text.Split('\n').Where(line => line.StartsWith(prefix, StringComparison.Ordinal))
-        .Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    // A sample line is `name{labels} value [timestamp]`; the exporter adds labels of its own (otel_scope_name…).
+    double Sum(string name, string? label = null) => text.Split('\n')
+        .Where(line => line.StartsWith(name, StringComparison.Ordinal) && line.Length > name.Length && line[name.Length] is '{' or ' ')
+        .Where(line => label is null || line.Contains(label, StringComparison.Ordinal))
+        .Sum(line => double.Parse(line[(line.IndexOf(' ', Math.Max(line.IndexOf('}'), 0)) + 1)..].Split(' ')[0], CultureInfo.InvariantCulture));
     return text.Contains("dotnet_gc_pause_time_seconds_total", StringComparison.Ordinal)
         ? new GcTotals(
-            Sum("dotnet_gc_collections_total{gc_heap_generation=\"gen0\"}"),
-            Sum("dotnet_gc_collections_total{gc_heap_generation=\"gen1\"}"),
-            Sum("dotnet_gc_collections_total{gc_heap_generation=\"gen2\"}"),
+            Sum("dotnet_gc_collections_total", "gc_heap_generation=\"gen0\""),
+            Sum("dotnet_gc_collections_total", "gc_heap_generation=\"gen1\""),
+            Sum("dotnet_gc_collections_total", "gc_heap_generation=\"gen2\""),
             Sum("dotnet_gc_pause_time_seconds_total"))
         : null;
 }
