@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Stories.Api.Features.Events;
 using Stories.Api.Infrastructure;
 using Stories.Api.Infrastructure.Caching;
@@ -59,6 +60,8 @@ public sealed partial class StoryInteractions(
 
     public enum ReactOutcome { NotFound, Reacted, OwnStory }
 
+    private const string ReactionsStoryForeignKey = "reactions_story_id_fkey";
+
     public sealed record React(ReactOutcome Outcome, Reaction? Reaction);
 
     public async Task<React> ReactAsync(Guid storyId, Guid userId, string emoji, CancellationToken cancellationToken)
@@ -76,13 +79,22 @@ public sealed partial class StoryInteractions(
         }
 
         var reaction = new Reaction { Id = Guid.CreateVersion7(now), StoryId = storyId, UserId = userId, Emoji = emoji, CreatedAt = now };
-        await db.Database.ExecuteSqlAsync(
-            $"""
-            -- prepared
-            insert into reactions (id, story_id, user_id, emoji, created_at)
-            values ({reaction.Id}, {reaction.StoryId}, {reaction.UserId}, {reaction.Emoji}, {reaction.CreatedAt})
-            """,
-            cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlAsync(
+                $"""
+                -- prepared
+                insert into reactions (id, story_id, user_id, emoji, created_at)
+                values ({reaction.Id}, {reaction.StoryId}, {reaction.UserId}, {reaction.Emoji}, {reaction.CreatedAt})
+                """,
+                cancellationToken);
+        }
+        catch (PostgresException exception) when (exception is { SqlState: PostgresErrorCodes.ForeignKeyViolation, ConstraintName: ReactionsStoryForeignKey })
+        {
+            // Deleted by its author, or swept, between the visibility check above and this insert.
+            return new React(ReactOutcome.NotFound, null);
+        }
+
         LogReactionAdded(logger, storyId, userId, emoji);
         await events.PublishAsync(author, EventTypes.StoryReacted, new StoryReactedPayload(storyId, userId, emoji));
         metrics.ReactionAdded();

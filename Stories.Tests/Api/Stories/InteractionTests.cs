@@ -112,6 +112,24 @@ public sealed class InteractionTests(StoriesApiFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task AReactionToAStoryDeletedWhileTheReactionIsWrittenAnswers404()
+    {
+        var author = await factory.SignUpAsync();
+        var reader = await factory.SignUpAsync();
+        using var authorClient = factory.CreateClientFor(author);
+        using var readerClient = factory.CreateClientFor(reader);
+        var id = await authorClient.CreateStoryIdAsync("gone mid-reaction");
+
+        await using var deletion = await UncommittedDelete.StoryAsync(factory, id);
+        var reacting = readerClient.PostJsonAsync($"/stories/{id}/reactions", new { emoji = "🔥" });
+        await deletion.WaitForAWriterAsync();
+        await deletion.CommitAsync();
+
+        await (await reacting).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(0, await factory.ScalarAsync<long>("select count(*) from reactions where story_id = @id", ("id", id)));
+    }
+
+    [Fact]
     public async Task ReactingToOwnStoryIsForbiddenWithAReason()
     {
         var author = await factory.SignUpAsync();
