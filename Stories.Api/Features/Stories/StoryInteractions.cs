@@ -110,11 +110,7 @@ public sealed partial class StoryInteractions(
     };
 
     private Task<Guid?> VisibleAuthorAsync(Guid storyId, Guid callerId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        db.Stories.VisibleTo(db, callerId, now)
-            .Where(story => story.Id == storyId)
-            .Select(story => (Guid?)story.AuthorId)
-            .Prepared()
-            .SingleOrDefaultAsync(cancellationToken);
+        StoryVisibilityRules.VisibleAuthorAsync(db, storyId, callerId, now, cancellationToken);
 
     [LoggerMessage(EventName = "story_viewed", Level = LogLevel.Information, Message = "story viewed")]
     private static partial void LogStoryViewed(ILogger logger, Guid storyId, Guid userId, Guid authorId);
