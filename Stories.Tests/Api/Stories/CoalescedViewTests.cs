@@ -153,8 +153,8 @@ public sealed class DeletedStoryViewTests
         }
     }
 
-    /// <summary>Until a backend of the factory's database waits for a lock (the view's foreign-key check).</summary>
-    private static async Task WaitForALockWaitAsync(StoriesApiFactory factory)
+    /// <summary>Until a backend of the factory's database waits for a lock (a view's foreign-key check).</summary>
+    internal static async Task WaitForALockWaitAsync(StoriesApiFactory factory)
     {
         var deadline = DateTime.UtcNow + s_lockWaitTimeout;
         while (await factory.ScalarAsync<long>(
@@ -163,5 +163,53 @@ public sealed class DeletedStoryViewTests
             Assert.True(DateTime.UtcNow < deadline, $"No view waited for the deleted story's lock within {s_lockWaitTimeout}.");
             await Task.Delay(TimeSpan.FromMilliseconds(50));
         }
+    }
+}
+
+/// <summary>
+/// A batch whose connection is lost mid-statement: the outage reaches every view in it. The test holds
+/// a lock on one story so the batch waits where the test can find its backend, then terminates it.
+/// </summary>
+public sealed class LostViewBatchTests(LostViewBatchTests.WindowFactory factory) : IClassFixture<LostViewBatchTests.WindowFactory>
+{
+    [Fact]
+    public async Task EveryViewOfABatchWhoseConnectionIsLostAnswers503()
+    {
+        var author = await factory.SignUpAsync();
+        var viewer = await factory.SignUpAsync();
+        using var authorClient = factory.CreateClientFor(author);
+        using var viewerClient = factory.CreateClientFor(viewer);
+        var locked = await authorClient.CreateStoryIdAsync("locked");
+        var other = await authorClient.CreateStoryIdAsync("innocent");
+        await using var locker = new NpgsqlConnection(factory.DatabaseConnectionString);
+        await locker.OpenAsync();
+        await using var lockHeld = await locker.BeginTransactionAsync();
+        await using (var lockStory = new NpgsqlCommand("select 1 from stories where id = @id for update", locker, lockHeld))
+        {
+            lockStory.Parameters.AddWithValue("id", locked);
+            await lockStory.ExecuteScalarAsync();
+        }
+
+        var views = new[] { locked, other }.Select(story => viewerClient.PostAsync($"/stories/{story}/view", null)).ToArray();
+        await DeletedStoryViewTests.WaitForALockWaitAsync(factory);
+        await factory.ScalarAsync<bool>(
+            "select bool_and(pg_terminate_backend(pid)) from pg_stat_activity where datname = @database and wait_event_type = 'Lock'",
+            ("database", factory.DatabaseName));
+        var responses = await Task.WhenAll(views);
+        await lockHeld.RollbackAsync();
+
+        foreach (var response in responses)
+        {
+            var problem = await response.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+            Assert.Equal("The database is unavailable.", problem.GetProperty("title").GetString());
+        }
+
+        Assert.Equal(0, await factory.ScalarAsync<long>("select count(*) from story_views where viewer_id = @viewer", ("viewer", viewer.Id)));
+    }
+
+    public sealed class WindowFactory : StoriesApiFactory
+    {
+        // Long enough that both views of the test join one batch.
+        public WindowFactory() => WithSetting("Views:Window", "00:00:01");
     }
 }
