@@ -67,21 +67,37 @@ public sealed partial class StoryViewWriter(IServiceScopeFactory scopes, IOption
         }
         finally
         {
-            // The server has stopped taking requests by now (it stops before the services registered
-            // ahead of it), so whoever still waits here left already, or came too late.
-            var stopped = new OperationCanceledException("The API is stopping; the view was not recorded.");
-            _pending.Writer.TryComplete(stopped);
             foreach (var view in batch)
             {
-                view.Written.TrySetException(stopped);
+                view.Written.TrySetException(Stopped());
             }
 
-            while (_pending.Reader.TryRead(out var view))
-            {
-                view.Written.TrySetException(stopped);
-            }
+            RefuseFromNowOn();
         }
     }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        // Again here: a host that stops at once may cancel the loop before it ever ran.
+        RefuseFromNowOn();
+    }
+
+    /// <summary>
+    /// Fails the views still queued and refuses new ones. The server has stopped taking requests by now
+    /// (it stops before the services registered ahead of it), so whoever still waits left already.
+    /// </summary>
+    private void RefuseFromNowOn()
+    {
+        _pending.Writer.TryComplete(Stopped());
+        while (_pending.Reader.TryRead(out var view))
+        {
+            view.Written.TrySetException(Stopped());
+        }
+    }
+
+    // One exception per caller: an exception object rethrown on several threads at once mixes their stack traces.
+    private static OperationCanceledException Stopped() => new("The API is stopping; the view was not recorded.");
 
     /// <summary>
     /// Takes what is queued, up to <see cref="ViewOptions.MaxBatch"/>; with a <see cref="ViewOptions.Window"/>,
