@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Stories.Api.Infrastructure.Metrics;
 using Stories.Data;
 
 namespace Stories.Api.Features.Stories;
@@ -25,7 +26,8 @@ public enum ViewWrite
 /// so PostgreSQL parses, plans, flushes its WAL and answers once for many views. Each caller is answered
 /// after its batch committed. The loop owns one connection at a time from the API's own pool.
 /// </summary>
-public sealed partial class StoryViewWriter(IServiceScopeFactory scopes, IOptions<ViewOptions> options, ILogger<StoryViewWriter> logger) : BackgroundService
+public sealed partial class StoryViewWriter(
+    IServiceScopeFactory scopes, IOptions<ViewOptions> options, ApiMetrics metrics, ILogger<StoryViewWriter> logger) : BackgroundService
 {
     // Views beyond this many wait in their requests for room rather than queue without bound.
     private const int Capacity = 4096;
@@ -229,6 +231,7 @@ public sealed partial class StoryViewWriter(IServiceScopeFactory scopes, IOption
             on conflict do nothing
             returning story_id as "StoryId", viewer_id as "ViewerId"
             """).ToListAsync(CancellationToken.None);
+        metrics.ViewBatchWritten(views.Count);
         return [.. inserted.Select(row => (row.StoryId, row.ViewerId))];
     }
 

@@ -23,12 +23,16 @@ public sealed class CoalescedViewTests(CoalescedViewTests.WindowFactory factory)
         var storyId = await authorClient.CreateStoryIdAsync("seen by a crowd");
         await using var stream = await SseClient.OpenAsync(authorClient);
         using var batchStatements = new NpgsqlCommandCounter(factory.DatabaseName, IsBatchInsert);
+        var before = await factory.ScrapeAsync();
 
         var responses = await Task.WhenAll(clients.Select(client => client.PostAsync($"/stories/{storyId}/view", null)));
 
         Assert.All(responses, response => Assert.Equal(HttpStatusCode.NoContent, response.StatusCode));
         Assert.Equal(Viewers, await factory.ScalarAsync<long>("select count(*) from story_views where story_id = @id", ("id", storyId)));
         Assert.InRange(batchStatements.Count, 1, Viewers - 1);
+        var after = await factory.ScrapeAsync();
+        Assert.Equal(batchStatements.Count, after.Value("story_view_batches_total") - before.Value("story_view_batches_total"));
+        Assert.Equal(Viewers, after.Value("story_view_batch_rows_total") - before.Value("story_view_batch_rows_total"));
         Assert.Equal(viewers.Select(viewer => viewer.Id).Order(), (await NextViewersAsync(stream, Viewers)).Order());
         await AssertNothingElseWasRaisedAsync(clients[0], storyId, stream);
     }
