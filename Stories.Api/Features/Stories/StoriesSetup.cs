@@ -13,6 +13,10 @@ public static class StoriesSetup
         builder.Services.AddScoped<IdempotencyKeys>();
         builder.Services.AddScoped<StoryReader>();
         builder.Services.AddScoped<StoryInteractions>();
+        builder.Services.AddOptions<ViewOptions>().BindConfiguration(ViewOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        // One writer whose loop runs as a hosted service: requests queue views, the loop writes them in batches.
+        builder.Services.AddSingleton<StoryViewWriter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<StoryViewWriter>());
         return builder;
     }
 }

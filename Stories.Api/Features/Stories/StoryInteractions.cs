@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Stories.Api.Features.Events;
 using Stories.Api.Infrastructure;
@@ -11,7 +12,14 @@ namespace Stories.Api.Features.Stories;
 
 /// <summary>Views and reactions: both only on stories the caller may see right now.</summary>
 public sealed partial class StoryInteractions(
-    StoriesDbContext db, EventBus events, TimeProvider time, CacheInvalidation cacheInvalidation, ApiMetrics metrics, ILogger<StoryInteractions> logger)
+    StoriesDbContext db,
+    EventBus events,
+    TimeProvider time,
+    CacheInvalidation cacheInvalidation,
+    ApiMetrics metrics,
+    StoryViewWriter viewWriter,
+    IOptions<ViewOptions> viewOptions,
+    ILogger<StoryInteractions> logger)
 {
     /// <summary>The six reactions, as stored and returned.</summary>
     public static readonly IReadOnlyList<string> AllowedEmoji = ["👍", "❤️", "😂", "😮", "😢", "🔥"];
@@ -23,6 +31,9 @@ public sealed partial class StoryInteractions(
     /// duplicates collapse into one row, and only the request that inserted it raises <c>story.viewed</c>,
     /// so the author hears of each viewer once. The author's own views are not recorded. Whether this
     /// request recorded the view is the server's business: every visible story answers <see cref="ViewOutcome.Viewed"/>.
+    /// A story deleted between the visibility check and the insert answers <see cref="ViewOutcome.NotFound"/>,
+    /// as it would a moment later. With <see cref="ViewOptions.Coalesce"/> the row goes in with others
+    /// queued at the same time (<see cref="StoryViewWriter"/>).
     /// </summary>
     public async Task<ViewOutcome> ViewAsync(Guid storyId, Guid viewerId, CancellationToken cancellationToken)
     {
@@ -38,15 +49,15 @@ public sealed partial class StoryInteractions(
             return ViewOutcome.Viewed;
         }
 
-        var inserted = await db.Database.ExecuteSqlAsync(
-            $"""
-            -- prepared
-            insert into story_views (story_id, viewer_id, viewed_at)
-            values ({storyId}, {viewerId}, {now})
-            on conflict do nothing
-            """,
-            cancellationToken);
-        if (inserted == 1)
+        var written = viewOptions.Value.Coalesce
+            ? await viewWriter.WriteAsync(storyId, viewerId, now, cancellationToken)
+            : await InsertViewAsync(storyId, viewerId, now, cancellationToken);
+        if (written == ViewWrite.StoryGone)
+        {
+            return ViewOutcome.NotFound;
+        }
+
+        if (written == ViewWrite.Inserted)
         {
             LogStoryViewed(logger, storyId, viewerId, author);
             await events.PublishAsync(author, EventTypes.StoryViewed, new StoryViewedPayload(storyId, viewerId, now));
@@ -111,6 +122,27 @@ public sealed partial class StoryInteractions(
 
     private Task<Guid?> VisibleAuthorAsync(Guid storyId, Guid callerId, DateTimeOffset now, CancellationToken cancellationToken) =>
         StoryVisibilityRules.VisibleAuthorAsync(db, storyId, callerId, now, cancellationToken);
+
+    /// <summary>One view, one statement, one commit: the path <see cref="ViewOptions.Coalesce"/> turns off.</summary>
+    private async Task<ViewWrite> InsertViewAsync(Guid storyId, Guid viewerId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var inserted = await db.Database.ExecuteSqlAsync(
+                $"""
+                -- prepared
+                insert into story_views (story_id, viewer_id, viewed_at)
+                values ({storyId}, {viewerId}, {now})
+                on conflict do nothing
+                """,
+                cancellationToken);
+            return inserted == 1 ? ViewWrite.Inserted : ViewWrite.AlreadyViewed;
+        }
+        catch (PostgresException exception) when (StoryViewWriter.IsStoryGone(exception))
+        {
+            return ViewWrite.StoryGone;
+        }
+    }
 
     [LoggerMessage(EventName = "story_viewed", Level = LogLevel.Information, Message = "story viewed")]
     private static partial void LogStoryViewed(ILogger logger, Guid storyId, Guid userId, Guid authorId);

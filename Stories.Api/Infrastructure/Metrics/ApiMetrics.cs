@@ -20,6 +20,8 @@ public sealed class ApiMetrics
     private readonly Counter<long> _storiesCreated;
     private readonly Counter<long> _storyViews;
     private readonly Counter<long> _reactions;
+    private readonly Counter<long> _viewBatches;
+    private readonly Counter<long> _viewBatchRows;
     private readonly Counter<long> _rateLimitDecisions;
     private readonly Counter<long> _rateLimitFallbacks;
     private readonly Counter<long> _cacheHits;
@@ -38,6 +40,9 @@ public sealed class ApiMetrics
         _storiesCreated = meter.CreateCounter<long>("stories_created", description: "Stories created (idempotent replays not counted).");
         _storyViews = meter.CreateCounter<long>("story_views", description: "Story views recorded (one per viewer and story).");
         _reactions = meter.CreateCounter<long>("reactions", description: "Reactions added.");
+        _viewBatches = meter.CreateCounter<long>(
+            "story_view_batches", description: "Statements that wrote coalesced views (Views:Coalesce); story_view_batch_rows_total over this is the mean batch.");
+        _viewBatchRows = meter.CreateCounter<long>("story_view_batch_rows", description: "Views those statements carried (a duplicate within a batch not counted).");
         _rateLimitDecisions = meter.CreateCounter<long>("rate_limit_decisions", description: "Rate-limit decisions, by policy and result (allowed or limited).");
         _rateLimitFallbacks = meter.CreateCounter<long>("rate_limit_fallbacks", description: "Rate-limit decisions taken by this replica's in-process buckets because Redis was unavailable.");
         _cacheHits = meter.CreateCounter<long>("cache_hits", description: "Cache lookups answered from Redis, by cache.");
@@ -68,6 +73,12 @@ public sealed class ApiMetrics
     public void StoryViewed() => _storyViews.Add(1);
 
     public void ReactionAdded() => _reactions.Add(1);
+
+    public void ViewBatchWritten(int rows)
+    {
+        _viewBatches.Add(1);
+        _viewBatchRows.Add(rows);
+    }
 
     public void RateLimitDecided(string policy, bool allowed) =>
         _rateLimitDecisions.Add(1, new KeyValuePair<string, object?>("policy", policy), new KeyValuePair<string, object?>("result", allowed ? "allowed" : "limited"));
