@@ -31,20 +31,8 @@ public sealed class UncommittedDelete : IAsyncDisposable
         return new UncommittedDelete(factory, connection, transaction);
     }
 
-    /// <summary>Returns once another session of this database waits on a lock (the API's write on our row).</summary>
-    public async Task WaitForAWriterAsync()
-    {
-        await using var watcher = new NpgsqlConnection(_factory.DatabaseConnectionString);
-        await watcher.OpenAsync();
-        await using var waiting = new NpgsqlCommand(
-            "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and pid <> @holder", watcher);
-        waiting.Parameters.AddWithValue("holder", _connection.ProcessID);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while ((long)(await waiting.ExecuteScalarAsync())! == 0)
-        {
-            await Task.Delay(20, deadline.Token);
-        }
-    }
+    /// <summary>Returns once a session of the database waits on a lock: the API's write, on our row.</summary>
+    public Task WaitForAWriterAsync() => LockWaits.UntilASessionWaitsForALockAsync(_factory);
 
     public Task CommitAsync() => _transaction.CommitAsync();
 

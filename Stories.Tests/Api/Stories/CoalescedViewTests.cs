@@ -103,8 +103,6 @@ public sealed class CoalescedViewTests(CoalescedViewTests.WindowFactory factory)
 /// </summary>
 public sealed class DeletedStoryViewTests
 {
-    private static readonly TimeSpan s_lockWaitTimeout = TimeSpan.FromSeconds(20);
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -122,19 +120,12 @@ public sealed class DeletedStoryViewTests
             using var viewerClient = factory.CreateClientFor(viewer);
             var doomed = await authorClient.CreateStoryIdAsync("about to go");
             var kept = await authorClient.CreateStoryIdAsync("staying");
-            await using var deleter = new NpgsqlConnection(factory.DatabaseConnectionString);
-            await deleter.OpenAsync();
-            await using var deletion = await deleter.BeginTransactionAsync();
-            await using (var delete = new NpgsqlCommand("delete from stories where id = @id", deleter, deletion))
-            {
-                delete.Parameters.AddWithValue("id", doomed);
-                Assert.Equal(1, await delete.ExecuteNonQueryAsync());
-            }
+            await using var deletion = await UncommittedDelete.StoryAsync(factory, doomed);
 
             // Coalesced, the two views share a batch (sent within its window), which the deletion fails as a whole.
             var doomedView = viewerClient.PostAsync($"/stories/{doomed}/view", null);
             var keptView = viewerClient.PostAsync($"/stories/{kept}/view", null);
-            await WaitForALockWaitAsync(factory);
+            await deletion.WaitForAWriterAsync();
             await deletion.CommitAsync();
 
             await (await doomedView).AssertProblemAsync(HttpStatusCode.NotFound);
@@ -154,18 +145,6 @@ public sealed class DeletedStoryViewTests
         finally
         {
             await factory.DisposeAsync();
-        }
-    }
-
-    /// <summary>Until a backend of the factory's database waits for a lock (a view's foreign-key check).</summary>
-    internal static async Task WaitForALockWaitAsync(StoriesApiFactory factory)
-    {
-        var deadline = DateTime.UtcNow + s_lockWaitTimeout;
-        while (await factory.ScalarAsync<long>(
-            "select count(*) from pg_stat_activity where datname = @database and wait_event_type = 'Lock'", ("database", factory.DatabaseName)) == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"No view waited for the deleted story's lock within {s_lockWaitTimeout}.");
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
         }
     }
 }
@@ -195,7 +174,7 @@ public sealed class LostViewBatchTests(LostViewBatchTests.WindowFactory factory)
         }
 
         var views = new[] { locked, other }.Select(story => viewerClient.PostAsync($"/stories/{story}/view", null)).ToArray();
-        await DeletedStoryViewTests.WaitForALockWaitAsync(factory);
+        await LockWaits.UntilASessionWaitsForALockAsync(factory);
         await factory.ScalarAsync<bool>(
             "select bool_and(pg_terminate_backend(pid)) from pg_stat_activity where datname = @database and wait_event_type = 'Lock'",
             ("database", factory.DatabaseName));
