@@ -17,7 +17,7 @@ public static class StoryVisibilityRules
     /// the follows table: see <see cref="Rule"/>. Every read but the feed's uses it.
     /// </summary>
     public static IQueryable<Story> VisibleTo(this IQueryable<Story> stories, StoriesDbContext db, Guid viewerId, DateTimeOffset now) =>
-        stories.Where(Rule(Captured(() => db), Captured(() => viewerId), Captured(() => now), s_friendsByFollows));
+        stories.Where(Bind(s_ruleByFollows, Captured(() => db), Captured(() => viewerId), Captured(() => now)));
 
     /// <summary>
     /// The same rule, with the friends check answered by a list of the viewer's friend ids
@@ -47,7 +47,7 @@ public static class StoryVisibilityRules
         var viewerId = Expression.Parameter(typeof(Guid), "viewerId");
         var now = Expression.Parameter(typeof(DateTimeOffset), "now");
         var cancellationToken = Expression.Parameter(typeof(CancellationToken), "cancellationToken");
-        var rule = Rule(db, viewerId, now, s_friendsByFollows);
+        var rule = Bind(s_ruleByFollows, db, viewerId, now);
         // The query around the rule; TagWith, not Prepared(): a compiled query's operators must be EF Core's own.
         Expression<Func<IQueryable<Story>, Guid, Expression<Func<Story, bool>>, Guid?>> shape = (stories, id, visible) =>
             stories.Where(visible).Where(story => story.Id == id).Select(story => (Guid?)story.AuthorId).TagWith(PreparedStatements.Tag).SingleOrDefault();
@@ -78,12 +78,17 @@ public static class StoryVisibilityRules
     /// parameter) or a compiled query's own parameters. <paramref name="areFriends"/> is put in place of
     /// <see cref="AreFriends"/> before EF sees the expression, so the SQL is what it would be had the check been written inline.
     /// </summary>
-    private static Expression<Func<Story, bool>> Rule(Expression db, Expression viewerId, Expression now, Expression<Func<Story, Guid, StoriesDbContext, bool>> areFriends)
-    {
-        var inlined = (LambdaExpression)new FriendsCheck(areFriends).Visit(s_rule);
-        var body = new Substitution((s_rule.Parameters[1], db), (s_rule.Parameters[2], viewerId), (s_rule.Parameters[3], now)).Visit(inlined.Body);
-        return Expression.Lambda<Func<Story, bool>>(body, s_rule.Parameters[0]);
-    }
+    private static Expression<Func<Story, bool>> Rule(Expression db, Expression viewerId, Expression now, Expression<Func<Story, Guid, StoriesDbContext, bool>> areFriends) =>
+        Bind(Inline(areFriends), db, viewerId, now);
+
+    /// <summary><see cref="s_rule"/> with <paramref name="areFriends"/> in place of <see cref="AreFriends"/>.</summary>
+    private static Expression<Func<Story, StoriesDbContext, Guid, DateTimeOffset, bool>> Inline(Expression<Func<Story, Guid, StoriesDbContext, bool>> areFriends) =>
+        (Expression<Func<Story, StoriesDbContext, Guid, DateTimeOffset, bool>>)new FriendsCheck(areFriends).Visit(s_rule);
+
+    /// <summary>The rule over one story, with the context, the viewer and the time put in.</summary>
+    private static Expression<Func<Story, bool>> Bind(Expression<Func<Story, StoriesDbContext, Guid, DateTimeOffset, bool>> rule, Expression db, Expression viewerId, Expression now) =>
+        Expression.Lambda<Func<Story, bool>>(
+            new Substitution((rule.Parameters[1], db), (rule.Parameters[2], viewerId), (rule.Parameters[3], now)).Visit(rule.Body), rule.Parameters[0]);
 
     // The block check stands beside the others, not inside the "someone else's story" branch: blocks_check
     // forbids blocking oneself, so it never hides the viewer's own stories, and at the top level PostgreSQL
@@ -101,7 +106,10 @@ public static class StoryVisibilityRules
                     ? story.Audience.Any(member => member.UserId == viewerId)
                     : AreFriends(story, viewerId, db))));
 
-    // Compiled from s_rule and s_friendsByFollows, so declared after them: static fields initialise in order.
+    // Inlined once: only the feed's check (a per-call array) needs inlining per call. Declared after
+    // s_rule and s_friendsByFollows, and s_visibleAuthor after this: static fields initialise in order.
+    private static readonly Expression<Func<Story, StoriesDbContext, Guid, DateTimeOffset, bool>> s_ruleByFollows = Inline(s_friendsByFollows);
+
     private static readonly Func<StoriesDbContext, Guid, Guid, DateTimeOffset, CancellationToken, Task<Guid?>> s_visibleAuthor = CompileVisibleAuthor();
 
     /// <summary>A placeholder in <see cref="s_rule"/>, never called: <see cref="FriendsCheck"/> replaces it.</summary>

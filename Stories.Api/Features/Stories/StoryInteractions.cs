@@ -71,8 +71,6 @@ public sealed partial class StoryInteractions(
 
     public enum ReactOutcome { NotFound, Reacted, OwnStory }
 
-    private const string ReactionsStoryForeignKey = "reactions_story_id_fkey";
-
     public sealed record React(ReactOutcome Outcome, Reaction? Reaction);
 
     public async Task<React> ReactAsync(Guid storyId, Guid userId, string emoji, CancellationToken cancellationToken)
@@ -100,9 +98,8 @@ public sealed partial class StoryInteractions(
                 """,
                 cancellationToken);
         }
-        catch (PostgresException exception) when (exception is { SqlState: PostgresErrorCodes.ForeignKeyViolation, ConstraintName: ReactionsStoryForeignKey })
+        catch (PostgresException exception) when (IsStoryGone(exception))
         {
-            // Deleted by its author, or swept, between the visibility check above and this insert.
             return new React(ReactOutcome.NotFound, null);
         }
 
@@ -119,6 +116,13 @@ public sealed partial class StoryInteractions(
         not null when AllowedEmoji.Contains(emoji) => emoji,
         _ => null,
     };
+
+    /// <summary>
+    /// A view's or a reaction's insert failed the foreign key to its story: the story was deleted by its
+    /// author, or swept, between the visibility check and the insert — answered as the 404 it is a moment later.
+    /// </summary>
+    internal static bool IsStoryGone(Exception exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation, ConstraintName: "story_views_story_id_fkey" or "reactions_story_id_fkey" };
 
     private Task<Guid?> VisibleAuthorAsync(Guid storyId, Guid callerId, DateTimeOffset now, CancellationToken cancellationToken) =>
         StoryVisibilityRules.VisibleAuthorAsync(db, storyId, callerId, now, cancellationToken);
@@ -138,7 +142,7 @@ public sealed partial class StoryInteractions(
                 cancellationToken);
             return inserted == 1 ? ViewWrite.Inserted : ViewWrite.AlreadyViewed;
         }
-        catch (PostgresException exception) when (StoryViewWriter.IsStoryGone(exception))
+        catch (PostgresException exception) when (IsStoryGone(exception))
         {
             return ViewWrite.StoryGone;
         }

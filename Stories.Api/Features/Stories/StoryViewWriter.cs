@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Stories.Api.Infrastructure.Metrics;
 using Stories.Data;
 
@@ -45,10 +44,6 @@ public sealed partial class StoryViewWriter(
         await _pending.Writer.WriteAsync(view, cancellationToken);
         return await view.Written.Task.WaitAsync(cancellationToken);
     }
-
-    /// <summary>A foreign-key violation on a view's insert: its story was deleted since its visibility check.</summary>
-    internal static bool IsStoryGone(Exception exception) =>
-        exception is PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation };
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -163,7 +158,7 @@ public sealed partial class StoryViewWriter(
                 view.Written.TrySetResult(inserted.Contains(view.Key) ? ViewWrite.Inserted : ViewWrite.AlreadyViewed);
             }
         }
-        catch (Exception exception) when (IsStoryGone(exception))
+        catch (Exception exception) when (StoryInteractions.IsStoryGone(exception))
         {
             // One deleted story fails the whole statement; written one by one, the other views still go in.
             LogBatchRetriedAlone(logger, distinct.Count);
@@ -202,7 +197,7 @@ public sealed partial class StoryViewWriter(
             var inserted = await InsertAsync([view]);
             view.Written.TrySetResult(inserted.Count == 1 ? ViewWrite.Inserted : ViewWrite.AlreadyViewed);
         }
-        catch (Exception exception) when (IsStoryGone(exception))
+        catch (Exception exception) when (StoryInteractions.IsStoryGone(exception))
         {
             view.Written.TrySetResult(ViewWrite.StoryGone);
         }
