@@ -12,6 +12,9 @@ public static class ClaimsPrincipalExtensions
             ? id
             : throw new InvalidOperationException("The authenticated principal has no user id; is the endpoint anonymous?");
 
+    /// <summary>The caller's handle from the token, or null for a token issued before tokens carried it.</summary>
+    public static string? GetHandle(this ClaimsPrincipal user) => user.FindFirstValue(TokenIssuer.HandleClaim);
+
     /// <summary>
     /// When the credentials behind this request expire: the token's <c>exp</c>, which the bearer handler
     /// keeps as a claim (and the event ticket handler copies from the token that asked for the ticket).

@@ -19,39 +19,40 @@ internal static class BenchTokens
     /// </summary>
     public static async Task<int> RunAsync(Arguments args)
     {
-        var ids = await UserIdsAsync(args.Get("db"), args.GetInt("count", 1000), shuffled: false);
-        await File.WriteAllLinesAsync(args.Get("out"), Mint(args, ids));
-        Console.Error.WriteLine($"{ids.Count} tokens in {args.Get("out")}");
+        var users = await UsersAsync(args.Get("db"), args.GetInt("count", 1000), shuffled: false);
+        await File.WriteAllLinesAsync(args.Get("out"), Mint(args, users));
+        Console.Error.WriteLine($"{users.Count} tokens in {args.Get("out")}");
         return 0;
     }
 
-    /// <summary>Up to <paramref name="count"/> user ids: the first by id, or a random sample.</summary>
-    public static async Task<List<Guid>> UserIdsAsync(string database, int count, bool shuffled)
+    /// <summary>Up to <paramref name="count"/> users (id and handle): the first by id, or a random sample.</summary>
+    public static async Task<List<(Guid Id, string Handle)>> UsersAsync(string database, int count, bool shuffled)
     {
         await using var connection = new NpgsqlConnection(Arguments.ConnectionString(database));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            shuffled ? "select id from users order by random() limit @n" : "select id from users order by id limit @n", connection);
+            shuffled ? "select id, handle from users order by random() limit @n" : "select id, handle from users order by id limit @n", connection);
         command.Parameters.AddWithValue("n", count);
-        var ids = new List<Guid>();
+        var users = new List<(Guid, string)>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            ids.Add(reader.GetGuid(0));
+            users.Add((reader.GetGuid(0), reader.GetString(1)));
         }
 
-        return ids;
+        return users;
     }
 
-    public static List<string> Mint(Arguments args, IEnumerable<Guid> userIds)
+    /// <summary>One token a user, with the claims the API's TokenIssuer puts in: <c>sub</c> and <c>handle</c>.</summary>
+    public static List<string> Mint(Arguments args, IEnumerable<(Guid Id, string Handle)> users)
     {
         var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(args.Get("signing-key")));
         var handler = new JsonWebTokenHandler();
-        return [.. userIds.Select(id => handler.CreateToken(new SecurityTokenDescriptor
+        return [.. users.Select(user => handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = args.Get("issuer", "stories"),
             Audience = args.Get("audience", "stories-clients"),
-            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, id.ToString())]),
+            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, user.Id.ToString()), new Claim("handle", user.Handle)]),
             Expires = DateTime.UtcNow.AddHours(2),
             SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256),
         }))];

@@ -16,7 +16,7 @@ internal static class LatencyProbe
     {
         var requests = args.GetInt("requests", 500);
         var label = args.Get("label", "");
-        var tokens = BenchTokens.Mint(args, await BenchTokens.UserIdsAsync(args.Get("db"), 500, shuffled: true));
+        var tokens = BenchTokens.Mint(args, await BenchTokens.UsersAsync(args.Get("db"), 500, shuffled: true));
         using var http = new HttpClient { BaseAddress = new Uri(args.Get("api")), Timeout = TimeSpan.FromSeconds(30) };
 
         var first = new List<double>();

@@ -42,7 +42,7 @@ public static class AuthEndpoints
         }
 
         AuthLog.SignedUp(logger, user.Id);
-        return TypedResults.Created((string?)null, new AuthResponse(tokens.Issue(user.Id), user.Id, user.Email, user.Handle));
+        return TypedResults.Created((string?)null, new AuthResponse(tokens.Issue(user.Id, user.Handle), user.Id, user.Email, user.Handle));
     }
 
     private static async Task<Results<Ok<AuthResponse>, ValidationProblem, ProblemHttpResult>> LogInAsync(
@@ -85,7 +85,7 @@ public static class AuthEndpoints
         }
 
         AuthLog.LoggedIn(logger, user.Id);
-        return TypedResults.Ok(new AuthResponse(tokens.Issue(user.Id), user.Id, user.Email, user.Handle));
+        return TypedResults.Ok(new AuthResponse(tokens.Issue(user.Id, user.Handle), user.Id, user.Email, user.Handle));
     }
 
     private static async Task<Results<Ok<ProfileResponse>, NotFound>> GetMeAsync(ClaimsPrincipal principal, StoriesDbContext db, CancellationToken cancellationToken)

@@ -40,7 +40,7 @@ public static class StoriesEndpoints
         HttpResponse response,
         CancellationToken cancellationToken)
     {
-        var creation = await creator.CreateAsync(user.GetUserId(), request, idempotencyKey, cancellationToken);
+        var creation = await creator.CreateAsync(user.GetUserId(), user.GetHandle(), request, idempotencyKey, cancellationToken);
         switch (creation)
         {
             case { Outcome: StoryCreator.CreateOutcome.Created, Story: { } story, Location: { } location }:

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Stories.Tests.Infrastructure;
 
 namespace Stories.Tests.Api.Auth;
@@ -117,6 +118,17 @@ public sealed class TokenTests(StoriesApiFactory factory) : IClassFixture<Storie
 
         await response.AssertProblemAsync(HttpStatusCode.Unauthorized);
         Assert.Equal("Bearer", Assert.Single(response.Headers.WwwAuthenticate).Scheme);
+    }
+
+    [Fact]
+    public async Task AnIssuedTokenCarriesTheUsersIdAndHandle()
+    {
+        var user = await factory.SignUpAsync();
+
+        var token = new JsonWebToken(user.Token);
+
+        Assert.Equal(user.Id.ToString(), token.Subject);
+        Assert.Equal(user.Handle, token.GetClaim("handle").Value);
     }
 
     [Fact]

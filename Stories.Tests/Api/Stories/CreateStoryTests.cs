@@ -28,6 +28,33 @@ public sealed class CreateStoryTests(StoriesApiFactory factory) : IClassFixture<
     }
 
     [Fact]
+    public async Task AStoryWithoutKeyOrAudienceIsOneStatementWhenTheTokenCarriesTheAuthorsHandle()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientFor(user);
+        using var statements = new NpgsqlCommandCounter(factory.DatabaseName, _ => true);
+
+        var story = await client.CreateStoryAsync(new { text = "one round trip", visibility = "public" });
+
+        Assert.Equal(1, statements.Count);
+        Assert.Equal(user.Handle, story.GetProperty("author").GetProperty("handle").GetString());
+        Assert.Equal(1L, await factory.ScalarAsync<long>($"select count(*) from stories where id = '{story.GetProperty("id").GetGuid()}'"));
+    }
+
+    [Fact]
+    public async Task ATokenIssuedBeforeTokensCarriedTheHandleStillNamesTheAuthorFromTheDatabase()
+    {
+        var user = await factory.SignUpAsync();
+        using var client = factory.CreateClientWithToken(ApiTestExtensions.CreateToken(user.Id, issuedAt: factory.Clock.GetUtcNow()));
+        using var statements = new NpgsqlCommandCounter(factory.DatabaseName, _ => true);
+
+        var story = await client.CreateStoryAsync(new { text = "handle looked up", visibility = "public" });
+
+        Assert.Equal(2, statements.Count);
+        Assert.Equal(user.Handle, story.GetProperty("author").GetProperty("handle").GetString());
+    }
+
+    [Fact]
     public async Task TextInAnyLanguageIsAnsweredAsUtf8WhileHtmlSensitiveCharactersAndEmojiStayEscaped()
     {
         var user = await factory.SignUpAsync();
