@@ -60,10 +60,13 @@ public sealed partial class StoryInteractions(
         if (written == ViewWrite.Inserted)
         {
             LogStoryViewed(logger, storyId, viewerId, author);
-            await events.PublishAsync(author, EventTypes.StoryViewed, new StoryViewedPayload(storyId, viewerId, now));
             metrics.StoryViewed();
-            // The viewer's cached feed page may say viewed_by_me = false for this story.
-            await cacheInvalidation.RecordViewAsync(viewerId, storyId, now);
+            // The author's event and the viewer's cached feed page (which may say viewed_by_me = false for this
+            // story) are keys of different users, so two Redis scripts; sent together, they cost one round trip.
+            // Neither throws: both degrade on their own when Redis is away.
+            await Task.WhenAll(
+                events.PublishAsync(author, EventTypes.StoryViewed, new StoryViewedPayload(storyId, viewerId, now)),
+                cacheInvalidation.RecordViewAsync(viewerId, storyId, now));
         }
 
         return ViewOutcome.Viewed;
