@@ -149,6 +149,11 @@ public sealed class CacheInvalidation(RedisStore redis, IOptions<CachingOptions>
         await BumpAsync(CacheKeys.UserGeneration(userId));
     }
 
+    /// <summary>
+    /// Bumps the one counter this write concerns. Only when Redis cannot take it (or earlier bumps are still
+    /// pending) does it join the pending ones, which are retried in order before any later read or bump —
+    /// so concurrent writers never flush, and wait for, each other's counters.
+    /// </summary>
     private async Task BumpAsync(string generationKey)
     {
         if (!options.Value.Enabled)
@@ -156,11 +161,30 @@ public sealed class CacheInvalidation(RedisStore redis, IOptions<CachingOptions>
             return;
         }
 
+        if (_pendingBumps.IsEmpty && redis.Connection.IsConnected)
+        {
+            try
+            {
+                await BumpNowAsync(generationKey);
+                return;
+            }
+            catch (Exception exception) when (RedisErrors.IsUnavailable(exception))
+            {
+                // Kept below and retried like any bump that could not be made.
+            }
+        }
+
         _pendingBumps[generationKey] = Interlocked.Increment(ref _bumpVersion);
         if (!await FlushPendingBumpsAsync())
         {
             metrics.CacheError(MetricsCacheName, "invalidate");
         }
+    }
+
+    private Task<RedisResult> BumpNowAsync(string generationKey)
+    {
+        var lifetime = generationKey == CacheKeys.EveryoneGeneration ? 0 : (long)s_generationLifetime.TotalSeconds;
+        return redis.Database.ScriptEvaluateAsync(BumpScript, [generationKey], [lifetime]);
     }
 
     /// <summary>Bumps every pending counter; true when none is left.</summary>
@@ -180,8 +204,7 @@ public sealed class CacheInvalidation(RedisStore redis, IOptions<CachingOptions>
         {
             try
             {
-                var lifetime = pending.Key == CacheKeys.EveryoneGeneration ? 0 : (long)s_generationLifetime.TotalSeconds;
-                await redis.Database.ScriptEvaluateAsync(BumpScript, [pending.Key], [lifetime]);
+                await BumpNowAsync(pending.Key);
                 _pendingBumps.TryRemove(pending);
             }
             catch (Exception exception) when (RedisErrors.IsUnavailable(exception))

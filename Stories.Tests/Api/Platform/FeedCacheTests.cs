@@ -300,6 +300,30 @@ public sealed class FeedCacheTests(StoriesApiFactory factory) : IClassFixture<St
         Assert.Equal(1, after.Value("cache_errors_total", ("cache", "feed"), ("operation", "read")) - before.Value("cache_errors_total", ("cache", "feed"), ("operation", "read")));
     }
 
+    [Fact]
+    public async Task ConcurrentWritersEachBumpOnlyTheirOwnGenerationOncePerWrite()
+    {
+        var users = new List<TestUser>();
+        for (var i = 0; i < 10; i++)
+        {
+            users.Add(await factory.SignUpAsync());
+        }
+
+        var clients = users.Select(factory.CreateClientFor).ToList();
+
+        // Private, so that the fifty stories stay off the other tests' feeds (public stories reach every feed).
+        await Task.WhenAll(clients.SelectMany(client => Enumerable.Range(0, 5).Select(i => client.CreateStoryIdAsync($"at once {i}", "private"))));
+
+        var generations = new List<long>();
+        foreach (var user in users)
+        {
+            generations.Add((long)await PageEntries().StringGetAsync(CacheKeys.UserGeneration(user.Id)));
+        }
+
+        clients.ForEach(client => client.Dispose());
+        Assert.All(generations, generation => Assert.Equal(5L, generation));
+    }
+
     /// <summary>The API's own Redis keyspace (its key prefix applied).</summary>
     private IDatabase PageEntries() => factory.Services.GetRequiredService<RedisStore>().Database;
 
