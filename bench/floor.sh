@@ -86,11 +86,11 @@ cell_spec() {
   esac
 }
 
-declare -A RPS=() CPU=()
+declare -A RPS=() CPU=() PG=()
 # measure CELL WHO ROUND: a fresh process (the API or the floor), WARMUP seconds of load, then one
 # recorded cell at 50 connections with its process's CPU from /proc.
 measure() {
-  local cell=$1 who=$2 round=$3 spec pid port before used
+  local cell=$1 who=$2 round=$3 spec pid port before used pg_before pg_used
   cell_spec "$cell"
   if [ "$who" = ceiling ]; then spec[1]=ceiling.lua; fi
   echo "== $(date -u +%T) round $round/$ROUNDS, ${spec[0]}: $who" >&2
@@ -103,14 +103,14 @@ measure() {
   echo "-- warm-up: ${spec[1]}, ${WARMUP}s" >&2
   CALLERS=${spec[2]} WRK_THREADS=2 wrk -t2 -c50 -d"${WARMUP}s" --timeout "${TIMEOUT}s" -s "bench/wrk/${spec[1]}" "http://127.0.0.1:$port" >/dev/null
   sleep "$PAUSE"
-  before=$(cpu_ticks "$pid")
+  before=$(cpu_ticks "$pid") pg_before=$(postgres_ticks)
   CALLERS=${spec[2]} wrk_cell "${spec[0]}: $who, round $round" "${spec[1]}" 50 "$port"
-  used=$(($(cpu_ticks "$pid") - before))
+  used=$(($(cpu_ticks "$pid") - before)) pg_used=$(($(postgres_ticks) - pg_before))
   case $who in api) api_stop ;; floor) floor_stop ;; ceiling) ceiling_stop ;; esac
   [ -n "$CELL_RESULT" ] || { echo "wrk gave no result; see $raw" >&2; exit 1; }
   result_fields "$CELL_RESULT"
   ((R[errors] == 0)) || { echo "${R[errors]} errors (answers ${R[statuses]}); see $raw" >&2; exit 1; }
-  RPS["$cell $who"]+="${R[rps]} " CPU["$cell $who"]+="$(cpu_ms_per "$used" "${R[answered]}") "
+  RPS["$cell $who"]+="${R[rps]} " CPU["$cell $who"]+="$(cpu_ms_per "$used" "${R[answered]}") " PG["$cell $who"]+="$(cpu_ms_per "$pg_used" "${R[answered]}") "
   echo "   ${R[rps]} answers/s, p99 ${R[p99]} ms, $(cpu_ms_per "$used" "${R[answered]}") ms of CPU an answer" >&2
   sleep "$PAUSE"
 }
@@ -134,14 +134,14 @@ median() { # median "VALUES…" [FORMAT]
   echo
   echo "Command: \`ROUNDS=$ROUNDS CELLS=\"${cells[*]}\" USERS=$USERS FOLLOWEES=$FOLLOWEES STORIES=$STORIES DURATION=$DURATION WARMUP=$WARMUP bench/floor.sh\`;"
   echo "$(( ($(date +%s) - started) / 60 )) min. Each cell: a fresh process, ${WARMUP} s of warm-up, ${DURATION} s measured at 50 connections (wrk -t2)."
-  echo "CPU per answer is the process's user + system time from /proc over the measured seconds ÷ its answers; medians over $ROUNDS rounds."
+  echo "CPU per answer is the process's user + system time from /proc over the measured seconds ÷ its answers (PostgreSQL's: all its processes); medians over $ROUNDS rounds."
   echo
-  echo "| scenario | API answers/s | API CPU ms an answer | floor answers/s | floor CPU ms an answer | floor ÷ API CPU |"
-  echo "|---|---|---|---|---|---|"
+  echo "| scenario | API answers/s | API CPU ms an answer | floor answers/s | floor CPU ms an answer | floor ÷ API CPU | PostgreSQL CPU ms an answer, API / floor |"
+  echo "|---|---|---|---|---|---|---|"
   for cell in "${cells[@]}"; do
     cell_spec "$cell"
     a=$(median "${CPU["$cell api"]}") f=$(median "${CPU["$cell floor"]}")
-    echo "| ${spec[0]} | $(median "${RPS["$cell api"]}" %.0f) | $a | $(median "${RPS["$cell floor"]}" %.0f) | $f | $(awk -v a="$a" -v f="$f" 'BEGIN { printf "%.2f", f / a }') |"
+    echo "| ${spec[0]} | $(median "${RPS["$cell api"]}" %.0f) | $a | $(median "${RPS["$cell floor"]}" %.0f) | $f | $(awk -v a="$a" -v f="$f" 'BEGIN { printf "%.2f", f / a }') | $(median "${PG["$cell api"]}") / $(median "${PG["$cell floor"]}") |"
   done
   if [ -n "${RPS["feed ceiling"]:-}" ]; then
     c=$(median "${RPS["feed ceiling"]}" %.0f)
