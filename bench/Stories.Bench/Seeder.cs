@@ -88,7 +88,8 @@ internal static class Seeder
 
         // A database in service has been vacuumed: its visibility map lets the follows and feed probes
         // stay index-only and its rows carry their hint bits. Right after a bulk load neither is true,
-        // and the first minutes of any benchmark would pay for it (bench/warmup.sh measured it).
+        // and the first minutes of a benchmark would pay for it. (It does not explain bench/warmup.sh's
+        // slow steady state: docs/benchmarks.md.)
         Console.Error.WriteLine("vacuum (analyze)…");
         await ExecuteAsync(connection, "vacuum (analyze)");
         Console.WriteLine($"seeded {database}: {await CountAsync(connection, "select count(*) from users")} users, " +
