@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using Stories.Api.Infrastructure.Redis;
 using Stories.Resources;
 using Stories.Tests.Infrastructure;
 
@@ -44,6 +46,27 @@ public class TwoReplicas : IAsyncLifetime
     {
         await A.InitializeAsync();
         await B.InitializeAsync();
+        // A load balancer sends a replica traffic once it is ready: each has its Redis connection before a
+        // test asks it anything. (A replica whose first connect outlasted Redis:ConnectTimeout — a three-node
+        // cluster on a busy machine — would otherwise refuse a ticket with 401 while it still connects.)
+        if (StartsWithRedis)
+        {
+            await WaitForRedisAsync(A);
+            await WaitForRedisAsync(B);
+        }
+    }
+
+    /// <summary>Whether Redis is there when the replicas start (so that they are ready only once connected).</summary>
+    protected virtual bool StartsWithRedis => true;
+
+    private static async Task WaitForRedisAsync(EventsApiFactory replica)
+    {
+        var connection = replica.Services.GetRequiredService<RedisStore>().Connection;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!connection.IsConnected)
+        {
+            await Task.Delay(50, timeout.Token);
+        }
     }
 
     public virtual async Task DisposeAsync()

@@ -98,6 +98,8 @@ public sealed class RedisStartupOutageTests(RedisStartupOutageTests.StartedWitho
 
     public sealed class StartedWithoutRedis : TwoReplicasBehindRedisProxy
     {
+        protected override bool StartsWithRedis => false;
+
         public override async Task InitializeAsync()
         {
             Proxy.Stop();
