@@ -24,13 +24,11 @@ work=$(mktemp -d)
 stamp=$(date -u +%Y%m%d-%H%M%S)
 report="$RESULTS/floor-$stamp.md"
 raw="$RESULTS/floor-$stamp.log"
-FLOOR_PID= CEILING_PID=
-ceiling_stop() { if [ -n "$CEILING_PID" ]; then kill "$CEILING_PID" 2>/dev/null || true; wait "$CEILING_PID" 2>/dev/null || true; CEILING_PID=; fi; }
-floor_stop() { if [ -n "$FLOOR_PID" ]; then kill "$FLOOR_PID" 2>/dev/null || true; wait "$FLOOR_PID" 2>/dev/null || true; FLOOR_PID=; fi; }
+BARE_PID=
+bare_stop() { if [ -n "$BARE_PID" ]; then kill "$BARE_PID" 2>/dev/null || true; wait "$BARE_PID" 2>/dev/null || true; BARE_PID=; fi; }
 cleanup() {
   api_stop
-  floor_stop
-  ceiling_stop
+  bare_stop
   redis_unlink '*' 2>/dev/null || true
   rm -rf "$work"
   bench_services_down
@@ -45,35 +43,21 @@ throughput_data "$work"
 lift_rate_limits
 export Database__MigrateOnStartup=false
 
-# floor_start: bench/Floor on $FLOOR_PORT over the bench database and this run's Redis prefix.
-floor_start() {
+# bare_start NAME: bench/NAME (Floor: the routes' round trips; Ceiling: GET / with no I/O) on
+# $FLOOR_PORT, over the bench database and this run's Redis prefix; one of them runs at a time.
+bare_start() {
   ConnectionStrings__storiesdb="$BENCH_CONN" Redis__KeyPrefix="$BENCH_REDIS_PREFIX" \
   ASPNETCORE_URLS="http://127.0.0.1:$FLOOR_PORT" Logging__LogLevel__Default=Warning \
-    dotnet "$ROOT/bench/Floor/bin/Release/net10.0/Floor.dll" >"$work/floor.log" 2>&1 &
-  FLOOR_PID=$!
+    dotnet "$ROOT/bench/$1/bin/Release/net10.0/$1.dll" >"$work/$1.log" 2>&1 &
+  BARE_PID=$!
   for _ in $(seq 1 60); do
-    # Any HTTP answer means Kestrel listens (GET / is not mapped: 404).
+    # Any HTTP answer means Kestrel listens.
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$FLOOR_PORT/")" != 000 ] && return 0
-    kill -0 "$FLOOR_PID" 2>/dev/null || break
+    kill -0 "$BARE_PID" 2>/dev/null || break
     sleep 1
   done
-  echo "bench/Floor did not start:" >&2
-  cat "$work/floor.log" >&2
-  return 1
-}
-
-# ceiling_start: bench/Ceiling (bare Kestrel, GET / with no I/O) on $FLOOR_PORT, for the feed's row.
-ceiling_start() {
-  ASPNETCORE_URLS="http://127.0.0.1:$FLOOR_PORT" Logging__LogLevel__Default=Warning \
-    dotnet "$ROOT/bench/Ceiling/bin/Release/net10.0/Ceiling.dll" >"$work/ceiling.log" 2>&1 &
-  CEILING_PID=$!
-  for _ in $(seq 1 60); do
-    curl -fs -o /dev/null "http://127.0.0.1:$FLOOR_PORT/" && return 0
-    kill -0 "$CEILING_PID" 2>/dev/null || break
-    sleep 1
-  done
-  echo "bench/Ceiling did not start:" >&2
-  cat "$work/ceiling.log" >&2
+  echo "bench/$1 did not start:" >&2
+  cat "$work/$1.log" >&2
   return 1
 }
 
@@ -97,8 +81,8 @@ measure() {
   redis_unlink '*'
   case $who in
     api) API_LOG="$work/api.log" api_start; pid=$API_PID port=$API_PORT ;;
-    floor) floor_start; pid=$FLOOR_PID port=$FLOOR_PORT ;;
-    ceiling) ceiling_start; pid=$CEILING_PID port=$FLOOR_PORT ;;
+    floor) bare_start Floor; pid=$BARE_PID port=$FLOOR_PORT ;;
+    ceiling) bare_start Ceiling; pid=$BARE_PID port=$FLOOR_PORT ;;
   esac
   echo "-- warm-up: ${spec[1]}, ${WARMUP}s" >&2
   CALLERS=${spec[2]} WRK_THREADS=2 wrk -t2 -c50 -d"${WARMUP}s" --timeout "${TIMEOUT}s" -s "bench/wrk/${spec[1]}" "http://127.0.0.1:$port" >/dev/null
@@ -106,7 +90,7 @@ measure() {
   before=$(cpu_ticks "$pid") pg_before=$(postgres_ticks)
   CALLERS=${spec[2]} wrk_cell "${spec[0]}: $who, round $round" "${spec[1]}" 50 "$port"
   used=$(($(cpu_ticks "$pid") - before)) pg_used=$(($(postgres_ticks) - pg_before))
-  case $who in api) api_stop ;; floor) floor_stop ;; ceiling) ceiling_stop ;; esac
+  if [ "$who" = api ]; then api_stop; else bare_stop; fi
   [ -n "$CELL_RESULT" ] || { echo "wrk gave no result; see $raw" >&2; exit 1; }
   result_fields "$CELL_RESULT"
   ((R[errors] == 0)) || { echo "${R[errors]} errors (answers ${R[statuses]}); see $raw" >&2; exit 1; }

@@ -203,21 +203,11 @@ public sealed partial class StoryCreator(
     /// <summary>
     /// Whether an autocommitted statement's failure leaves its commit unknown: an error the server answers
     /// for the statement rolled it back, but a lost connection or a terminated session (FATAL) may have
-    /// come after the commit. EF Core wraps Npgsql's exception (in DbUpdateException, and that in the
-    /// execution strategy's), so the first one in the chain decides.
+    /// come after the commit. The first Npgsql exception down the chain decides.
     /// </summary>
-    private static bool IsOutcomeUnknown(Exception exception)
-    {
-        for (Exception? inner = exception; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is NpgsqlException npgsql)
-            {
-                return npgsql is not PostgresException { InvariantSeverity: not ("FATAL" or "PANIC") };
-            }
-        }
-
-        return false;
-    }
+    private static bool IsOutcomeUnknown(Exception exception) =>
+        exception.Chain().OfType<NpgsqlException>().FirstOrDefault() is { } npgsql
+        && npgsql is not PostgresException { InvariantSeverity: not ("FATAL" or "PANIC") };
 
     private static Creation Invalid(Dictionary<string, string[]> errors) => new(CreateOutcome.Invalid, Errors: errors);
 

@@ -99,31 +99,11 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         };
     }
 
-    private static bool IsDatabaseUnavailable(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is NpgsqlException { IsTransient: true } or TimeoutException)
-            {
-                return true;
-            }
-        }
+    private static bool IsDatabaseUnavailable(Exception exception) =>
+        exception.Chain().Any(current => current is NpgsqlException { IsTransient: true } or TimeoutException);
 
-        return false;
-    }
-
-    private static string? FindPostgresError(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is PostgresException postgres)
-            {
-                return postgres.SqlState;
-            }
-        }
-
-        return null;
-    }
+    private static string? FindPostgresError(Exception exception) =>
+        exception.Chain().OfType<PostgresException>().FirstOrDefault()?.SqlState;
 
     private static string TitleFor(int status) => status switch
     {
