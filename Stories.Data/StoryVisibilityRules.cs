@@ -65,7 +65,8 @@ public static class StoryVisibilityRules
     /// <summary>
     /// Stories the viewer (<paramref name="viewerId"/>) may see at <paramref name="now"/>:
     /// <list type="bullet">
-    /// <item>active only — not deleted and <c>expires_at</c> still ahead, whether or not the worker has swept;</item>
+    /// <item>active only — not deleted and <c>expires_at</c> still ahead, whether or not the worker has swept: one
+    /// column, <c>visible_until</c>, says both (ADR 0021);</item>
     /// <item>the viewer's own stories, whatever their visibility;</item>
     /// <item><c>public</c> stories;</item>
     /// <item><c>friends</c> stories with no audience list, when the viewer and the author follow each other
@@ -96,8 +97,7 @@ public static class StoryVisibilityRules
     // tipped the feed from walking ix_stories_active_created_at to sorting every active story
     // (411 ms instead of 3 ms a page at 500,000 stories: docs/benchmarks.md, "The feed's plan").
     private static readonly Expression<Func<Story, StoriesDbContext, Guid, DateTimeOffset, bool>> s_rule = (story, db, viewerId, now) =>
-        story.DeletedAt == null
-        && story.ExpiresAt > now
+        story.VisibleUntil > now
         && !db.Blocks.Any(block => block.BlockerId == story.AuthorId && block.BlockedId == viewerId)
         && (story.AuthorId == viewerId
             || story.Visibility == StoryVisibility.Public

@@ -70,6 +70,12 @@ internal sealed class StoryConfiguration : IEntityTypeConfiguration<Story>
         builder.Property(story => story.SearchVector)
             .HasComputedColumnSql("to_tsvector('english', coalesce(text, ''))", stored: true)
             .ValueGeneratedOnAddOrUpdate();
+        // A story is visible while visible_until > now: null once deleted (by its author or the expiry
+        // sweep), so history never matches and the planner's row estimate for "active" comes from this
+        // column's own statistics (ADR 0021).
+        builder.Property(story => story.VisibleUntil)
+            .HasComputedColumnSql("case when deleted_at is null then expires_at end", stored: true)
+            .ValueGeneratedOnAddOrUpdate();
         // Added after the table had rows; every insert writes it.
         builder.Property(story => story.HasAudience).HasDefaultValue(false);
 
@@ -77,15 +83,16 @@ internal sealed class StoryConfiguration : IEntityTypeConfiguration<Story>
             .IsDescending(false, true)
             .HasDatabaseName("ix_stories_author_id_created_at");
         // The feed and search walk active stories newest first; expired-but-unswept rows are filtered
-        // by expires_at, deleted ones never enter this index.
+        // by visible_until, deleted ones never enter this index. The filter is the one the visibility
+        // rule's "visible_until > now" implies, so the rule alone makes the index usable.
         builder.HasIndex(story => new { story.CreatedAt, story.Id })
             .IsDescending(true, true)
-            .HasFilter("deleted_at is null")
+            .HasFilter("visible_until is not null")
             .HasDatabaseName("ix_stories_active_created_at");
         // Full-text search only ever returns stories not yet deleted.
         builder.HasIndex(story => story.SearchVector)
             .HasMethod("gin")
-            .HasFilter("deleted_at is null")
+            .HasFilter("visible_until is not null")
             .HasDatabaseName("ix_stories_search_vector_active");
         // The expiry sweep claims due stories: only those not yet deleted, so a batch reads just the
         // rows it claims and a swept story leaves the index (docs/benchmarks.md, "Expiry worker").

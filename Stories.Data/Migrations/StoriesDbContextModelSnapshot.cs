@@ -203,6 +203,12 @@ namespace Stories.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("visibility");
 
+                    b.Property<DateTimeOffset?>("VisibleUntil")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("visible_until")
+                        .HasComputedColumnSql("case when deleted_at is null then expires_at end", true);
+
                     b.HasKey("Id")
                         .HasName("stories_pkey");
 
@@ -220,7 +226,7 @@ namespace Stories.Data.Migrations
 
                     b.HasIndex("SearchVector")
                         .HasDatabaseName("ix_stories_search_vector_active")
-                        .HasFilter("deleted_at is null");
+                        .HasFilter("visible_until is not null");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchVector"), "gin");
 
@@ -231,7 +237,7 @@ namespace Stories.Data.Migrations
                     b.HasIndex("CreatedAt", "Id")
                         .IsDescending()
                         .HasDatabaseName("ix_stories_active_created_at")
-                        .HasFilter("deleted_at is null");
+                        .HasFilter("visible_until is not null");
 
                     b.ToTable("stories", null, t =>
                         {

@@ -12,6 +12,9 @@ namespace Stories.Tests.Data;
 /// </summary>
 public sealed class SchemaBaselineTests(StoriesApiFactory factory) : IClassFixture<StoriesApiFactory>
 {
+    /// <summary>The first EF migration: the schema the hand-written ones left. Later migrations build on it.</summary>
+    private const string BaselineMigration = "20261203185429_Baseline";
+
     private static readonly string s_handWrittenSchema =
         File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Data", "hand-written-schema.sql"));
 
@@ -33,7 +36,7 @@ public sealed class SchemaBaselineTests(StoriesApiFactory factory) : IClassFixtu
         await handWritten.ExecuteAsync(s_handWrittenSchema);
         await using var baseline = await ScratchDatabase.CreateAsync();
 
-        await baseline.MigrateAsync();
+        await baseline.MigrateAsync(BaselineMigration);
 
         Assert.Equal(await handWritten.CatalogAsync(), await baseline.CatalogAsync());
     }
@@ -47,18 +50,21 @@ public sealed class SchemaBaselineTests(StoriesApiFactory factory) : IClassFixtu
             insert into users (id, email, password_hash, handle, created_at)
             values ('0193a0a0-0000-7000-8000-000000000001', 'kept@example.com', 'hash', 'kept_user', now());
             """);
-        var catalogBefore = await database.CatalogAsync();
+        await using var fresh = await ScratchDatabase.CreateAsync();
+        await fresh.MigrateAsync();
 
         await database.MigrateAsync();
 
+        // Adopted, not re-created: the migrations after the baseline applied on top, ending where a new
+        // database ends (the baseline itself changes nothing: the test above), the rows kept.
         await using var db = database.NewContext();
         Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
-        Assert.Equal(catalogBefore, await database.CatalogAsync());
+        Assert.Equal(await fresh.CatalogAsync(), await database.CatalogAsync());
         Assert.Equal("kept_user", await db.Users.Select(user => user.Handle).SingleAsync());
 
         // Adopted once: a second start finds nothing to do.
         await database.MigrateAsync();
-        Assert.Single(await db.Database.GetAppliedMigrationsAsync());
+        Assert.Equal(db.Database.GetMigrations(), await db.Database.GetAppliedMigrationsAsync());
     }
 
     [Fact]
@@ -70,12 +76,12 @@ public sealed class SchemaBaselineTests(StoriesApiFactory factory) : IClassFixtu
             delete from "__EFMigrationsHistory" where "MigrationId" in ('20261125000000_DueStoriesIndex', '20261203000000_Blocks');
             """);
 
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(database.MigrateAsync);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => database.MigrateAsync());
 
         Assert.Contains("20261124000000_ActiveStoryLookups", error.Message, StringComparison.Ordinal);
         Assert.Contains("3da9230", error.Message, StringComparison.Ordinal);
         await using var db = database.NewContext();
-        Assert.DoesNotContain(db.Database.GetMigrations().Single(), await db.Database.GetAppliedMigrationsAsync());
+        Assert.DoesNotContain(BaselineMigration, await db.Database.GetAppliedMigrationsAsync());
     }
 
     /// <summary>A database of its own on the test server, dropped on dispose.</summary>
@@ -93,10 +99,18 @@ public sealed class SchemaBaselineTests(StoriesApiFactory factory) : IClassFixtu
         public StoriesDbContext NewContext() =>
             new(new DbContextOptionsBuilder<StoriesDbContext>().UseNpgsql(TestServices.DatabaseNamed(_name)).Options);
 
-        public async Task MigrateAsync()
+        /// <summary>Migrates as a replica starts (to the last migration), or a new database to <paramref name="target"/>.</summary>
+        public async Task MigrateAsync(string? target = null)
         {
             await using var db = NewContext();
-            await db.Database.MigrateExclusivelyAsync();
+            if (target is null)
+            {
+                await db.Database.MigrateExclusivelyAsync();
+            }
+            else
+            {
+                await db.Database.MigrateAsync(target);
+            }
         }
 
         /// <summary>Runs SQL on a connection of its own: a pg_dump script changes the session's search_path.</summary>

@@ -25,17 +25,23 @@ public sealed class FeedQuery(StoriesDbContext db, StoryReader reader, FeedPageC
     private async Task<StoryPage> BuildAsync(
         Guid callerId, int take, (DateTimeOffset Time, Guid Id)? after, Guid[]? friendIds, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var rows = await PageQuery(db, callerId, take, after, friendIds, now).ToListAsync(cancellationToken);
+        var items = await reader.ToResponsesAsync([.. rows.Take(take)], callerId, cancellationToken);
+        return new StoryPage(items, rows.Count > take ? Cursor.Encode(items[^1].CreatedAt, items[^1].Id) : null);
+    }
+
+    /// <summary>A page's rows as PostgreSQL is asked for them: one more than <paramref name="take"/>, to know whether a next page exists.</summary>
+    internal static IQueryable<StoryReader.Row> PageQuery(
+        StoriesDbContext db, Guid callerId, int take, (DateTimeOffset Time, Guid Id)? after, Guid[]? friendIds, DateTimeOffset now)
+    {
         var stories = friendIds is null ? db.Stories.VisibleTo(db, callerId, now) : db.Stories.VisibleTo(db, callerId, friendIds, now);
         if (after is var (afterTime, afterId))
         {
             stories = stories.Where(story => story.CreatedAt < afterTime || (story.CreatedAt == afterTime && story.Id.CompareTo(afterId) < 0));
         }
 
-        var rows = await StoryReader.Project(stories.OrderByDescending(story => story.CreatedAt).ThenByDescending(story => story.Id).Take(take + 1), callerId)
-            .AsNoTracking()
-            .ToListAsync(cancellationToken);
-        var items = await reader.ToResponsesAsync([.. rows.Take(take)], callerId, cancellationToken);
-        return new StoryPage(items, rows.Count > take ? Cursor.Encode(items[^1].CreatedAt, items[^1].Id) : null);
+        return StoryReader.Project(stories.OrderByDescending(story => story.CreatedAt).ThenByDescending(story => story.Id).Take(take + 1), callerId)
+            .AsNoTracking();
     }
 }
 
