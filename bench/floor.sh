@@ -8,7 +8,8 @@
 #   bench/floor.sh                      # feed, view and create, 2 rounds, ~16 min with the seeding
 #   ROUNDS=1 WARMUP=20 bench/floor.sh   # quicker
 # Parameters as in bench/throughput.sh (USERS, FOLLOWEES, STORIES, DURATION, WARMUP, TIMEOUT, PAUSE),
-# plus ROUNDS (2) and CELLS ("feed view create"). Report: bench/results/floor-<time>.md. See docs/benchmarks.md.
+# plus ROUNDS (2), CELLS ("feed view create") and CONNECTIONS (50: the measured cells'; the warm-up
+# always runs at 50). Report: bench/results/floor-<time>.md. See docs/benchmarks.md.
 API_PORT=${API_PORT:-5480}
 FLOOR_PORT=${FLOOR_PORT:-5481}
 source "$(dirname "$0")/lib.sh"
@@ -16,6 +17,7 @@ throughput_parameters
 WARMUP=${WARMUP:-45}
 [ "$WARMUP" = 5 ] && WARMUP=45 # throughput_parameters' default is for its many short cells; these need the JIT settled
 ROUNDS=${ROUNDS:-2}
+CONNECTIONS=${CONNECTIONS:-50}
 read -r -a cells <<<"${CELLS:-feed view create}"
 BENCH_DB=${FLOOR_DB:-stories_floor}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
@@ -72,7 +74,7 @@ cell_spec() {
 
 declare -A RPS=() CPU=() PG=()
 # measure CELL WHO ROUND: a fresh process (the API or the floor), WARMUP seconds of load, then one
-# recorded cell at 50 connections with its process's CPU from /proc.
+# recorded cell at CONNECTIONS connections with its process's CPU from /proc.
 measure() {
   local cell=$1 who=$2 round=$3 spec pid port before used pg_before pg_used
   cell_spec "$cell"
@@ -88,7 +90,7 @@ measure() {
   CALLERS=${spec[2]} WRK_THREADS=2 wrk -t2 -c50 -d"${WARMUP}s" --timeout "${TIMEOUT}s" -s "bench/wrk/${spec[1]}" "http://127.0.0.1:$port" >/dev/null
   sleep "$PAUSE"
   before=$(cpu_ticks "$pid") pg_before=$(postgres_ticks)
-  CALLERS=${spec[2]} wrk_cell "${spec[0]}: $who, round $round" "${spec[1]}" 50 "$port"
+  CALLERS=${spec[2]} wrk_cell "${spec[0]}: $who, round $round" "${spec[1]}" "$CONNECTIONS" "$port"
   used=$(($(cpu_ticks "$pid") - before)) pg_used=$(($(postgres_ticks) - pg_before))
   if [ "$who" = api ]; then api_stop; else bare_stop; fi
   [ -n "$CELL_RESULT" ] || { echo "wrk gave no result; see $raw" >&2; exit 1; }
@@ -116,8 +118,8 @@ median() { # median "VALUES…" [FORMAT]
   echo
   echo "$(machine_line); $(sed -nE 's/^model name\s*: //p' /proc/cpuinfo | head -1)."
   echo
-  echo "Command: \`ROUNDS=$ROUNDS CELLS=\"${cells[*]}\" USERS=$USERS FOLLOWEES=$FOLLOWEES STORIES=$STORIES DURATION=$DURATION WARMUP=$WARMUP bench/floor.sh\`;"
-  echo "$(( ($(date +%s) - started) / 60 )) min. Each cell: a fresh process, ${WARMUP} s of warm-up, ${DURATION} s measured at 50 connections (wrk -t2)."
+  echo "Command: \`ROUNDS=$ROUNDS CELLS=\"${cells[*]}\" CONNECTIONS=$CONNECTIONS USERS=$USERS FOLLOWEES=$FOLLOWEES STORIES=$STORIES DURATION=$DURATION WARMUP=$WARMUP bench/floor.sh\`;"
+  echo "$(( ($(date +%s) - started) / 60 )) min. Each cell: a fresh process, ${WARMUP} s of warm-up, ${DURATION} s measured at $CONNECTIONS connections (wrk -t2, -t1 at one connection)."
   echo "CPU per answer is the process's user + system time from /proc over the measured seconds ÷ its answers (PostgreSQL's: all its processes); medians over $ROUNDS rounds."
   echo
   echo "| scenario | API answers/s | API CPU ms an answer | floor answers/s | floor CPU ms an answer | floor ÷ API CPU | PostgreSQL CPU ms an answer, API / floor |"
@@ -130,7 +132,7 @@ median() { # median "VALUES…" [FORMAT]
   if [ -n "${RPS["feed ceiling"]:-}" ]; then
     c=$(median "${RPS["feed ceiling"]}" %.0f)
     echo
-    echo "Bare Kestrel's GET / (bench/Ceiling, no I/O) at 50 connections in the same run: $c answers/s, $(median "${CPU["feed ceiling"]}") ms of CPU an answer;"
+    echo "Bare Kestrel's GET / (bench/Ceiling, no I/O) at $CONNECTIONS connections in the same run: $c answers/s, $(median "${CPU["feed ceiling"]}") ms of CPU an answer;"
     echo "the warm feed is $(awk -v a="$(median "${RPS["feed api"]}")" -v c="$c" 'BEGIN { printf "%.1f", 100 * a / c }') % of it, the floor's feed $(awk -v a="$(median "${RPS["feed floor"]}")" -v c="$c" 'BEGIN { printf "%.1f", 100 * a / c }') %."
   fi
   echo

@@ -7,7 +7,10 @@
 #   bench/warmup.sh                                # ~8 min with the seeding
 #   ROUNDS=1 USERS=5000 STORIES=50000 bench/warmup.sh   # a smoke run
 # Parameters: USERS, FOLLOWEES, STORIES, MIXED_USERS, TIMEOUT as in bench/throughput.sh, plus
-# ROUNDS (3), FIRST (10 s), SETTLE (45 s), STEADY (10 s), CONNECTIONS (50) and VARIANTS ("jit r2r").
+# ROUNDS (3), FIRST (10 s), SETTLE (45 s), STEADY (10 s), CONNECTIONS (50), VARIANTS ("jit r2r") and
+# REDIS ("cold": every process starts on an emptied Redis prefix, as a whole deployment starting;
+# "warm": the caches the previous process filled are kept, as a replica joining running ones finds
+# them — a first, unrecorded process fills them before round 1).
 # Report: bench/results/warmup-<time>.md (raw wrk output .log). See docs/benchmarks.md.
 API_PORT=${API_PORT:-5480}
 source "$(dirname "$0")/lib.sh"
@@ -18,6 +21,8 @@ SETTLE=${SETTLE:-45}
 STEADY=${STEADY:-10}
 CONNECTIONS=${CONNECTIONS:-50}
 read -r -a variants <<<"${VARIANTS:-jit r2r}"
+REDIS=${REDIS:-cold}
+[[ $REDIS == cold || $REDIS == warm ]] || { echo "REDIS is cold or warm, not $REDIS" >&2; exit 1; }
 # shellcheck disable=SC2034 # read by lib.sh (bench_services_up, throughput_data)
 BENCH_DB=${WARMUP_DB:-stories_warmup}
 
@@ -65,11 +70,19 @@ wrk_window() {
 }
 
 rows=()
+if [ "$REDIS" = warm ]; then
+  echo "== $(date -u +%T) filling the caches: ${variants[0]}, $((FIRST + SETTLE + STEADY)) s of load, not recorded" >&2
+  redis_unlink '*'
+  API_DLL=${DLL[${variants[0]}]} API_LOG="$work/api.log" api_start
+  CALLERS=$MIXED_USERS WRK_THREADS=2 wrk -t2 -c"$CONNECTIONS" -d"$((FIRST + SETTLE + STEADY))s" --timeout "${TIMEOUT}s" \
+    -s bench/wrk/mixed.lua "http://127.0.0.1:$API_PORT" >/dev/null
+  api_stop
+fi
 for round in $(seq 1 "$ROUNDS"); do
   for variant in "${variants[@]}"; do
     echo "== $(date -u +%T) round $round/$ROUNDS: $variant" >&2
     echo "## round $round, $variant" >>"$raw"
-    redis_unlink '*'
+    [ "$REDIS" = cold ] && redis_unlink '*'
     start=$(date +%s.%N)
     API_DLL=${DLL[$variant]} API_LOG="$work/api.log" api_start
     ready=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
@@ -97,11 +110,11 @@ elapsed=$(($(date +%s) - started))
   echo
   echo "$(machine_line); $(sed -nE 's/^model name\s*: //p' /proc/cpuinfo | head -1)$(git diff --quiet HEAD -- . ':!bench/results' || echo '; uncommitted changes on top of the commit')."
   echo
-  echo "Command: \`ROUNDS=$ROUNDS FIRST=$FIRST SETTLE=$SETTLE STEADY=$STEADY CONNECTIONS=$CONNECTIONS VARIANTS=\"${variants[*]}\" USERS=$USERS STORIES=$STORIES bench/warmup.sh\`"
+  echo "Command: \`ROUNDS=$ROUNDS FIRST=$FIRST SETTLE=$SETTLE STEADY=$STEADY CONNECTIONS=$CONNECTIONS VARIANTS=\"${variants[*]}\" REDIS=$REDIS USERS=$USERS STORIES=$STORIES bench/warmup.sh\`"
   echo
   echo "Data: $USERS users, $FOLLOWEES followees each, $STORIES stories. Load: $MIXED at $CONNECTIONS connections" \
     "(wrk -t2), sent as soon as a fresh API process answers /alive: the first ${FIRST} s recorded, ${SETTLE} s unrecorded," \
-    "then ${STEADY} s recorded as steady state. \`jit\`: \`dotnet build -c Release\`; \`r2r\`: \`dotnet publish -c Release -r linux-x64\`" \
+    "then ${STEADY} s recorded as steady state. Redis: $([ "$REDIS" = cold ] && echo "emptied before each process" || echo "the caches the previous process left, filled first by one unrecorded process"). \`jit\`: \`dotnet build -c Release\`; \`r2r\`: \`dotnet publish -c Release -r linux-x64\`" \
     "with ReadyToRun, as the images are built. Run time: $((elapsed / 60)) min $((elapsed % 60)) s. Raw output: \`bench/results/$(basename "$raw")\`."
   echo
   echo "| build | round | start to /alive s | first ${FIRST} s answers/s | first p99 ms | steady answers/s | steady p99 ms | first p99 ÷ steady | errors | methods JIT-compiled after the first window / at the end | JIT s in all |"

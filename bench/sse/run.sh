@@ -35,5 +35,7 @@ lift_rate_limits
 api_start
 
 echo "API pid $API_PID on :$API_PORT (log: $API_LOG)"
+# A caller's step between the API's start and the first request (bench/sse/memory.sh dumps the heap here).
+if [ -n "${BEFORE_STREAMS:-}" ]; then API_PID=$API_PID bash -c "$BEFORE_STREAMS"; fi
 dotnet bench/sse/bin/Release/net10.0/SseBench.dll \
   --api "http://127.0.0.1:$API_PORT" --signing-key "$BENCH_KEY" --api-pid "$API_PID" "$@"
