@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Stories.Data;
 using Stories.Tests.Infrastructure;
 
@@ -82,68 +81,5 @@ public sealed class SchemaBaselineTests(StoriesApiFactory factory) : IClassFixtu
         Assert.Contains("3da9230", error.Message, StringComparison.Ordinal);
         await using var db = database.NewContext();
         Assert.DoesNotContain(BaselineMigration, await db.Database.GetAppliedMigrationsAsync());
-    }
-
-    /// <summary>A database of its own on the test server, dropped on dispose.</summary>
-    private sealed class ScratchDatabase : IAsyncDisposable
-    {
-        private readonly string _name = $"stories_schema_{Guid.NewGuid():N}";
-
-        public static async Task<ScratchDatabase> CreateAsync()
-        {
-            var database = new ScratchDatabase();
-            await TestServices.CreateDatabaseAsync(database._name);
-            return database;
-        }
-
-        public StoriesDbContext NewContext() =>
-            new(new DbContextOptionsBuilder<StoriesDbContext>().UseNpgsql(TestServices.DatabaseNamed(_name)).Options);
-
-        /// <summary>Migrates as a replica starts (to the last migration), or a new database to <paramref name="target"/>.</summary>
-        public async Task MigrateAsync(string? target = null)
-        {
-            await using var db = NewContext();
-            if (target is null)
-            {
-                await db.Database.MigrateExclusivelyAsync();
-            }
-            else
-            {
-                await db.Database.MigrateAsync(target);
-            }
-        }
-
-        /// <summary>Runs SQL on a connection of its own: a pg_dump script changes the session's search_path.</summary>
-        public async Task ExecuteAsync(string sql)
-        {
-            await using var connection = new NpgsqlConnection(
-                new NpgsqlConnectionStringBuilder(TestServices.DatabaseNamed(_name)) { Pooling = false }.ConnectionString);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync();
-        }
-
-        /// <summary>
-        /// Every column (position, type, nullability, default, generated expression), constraint and
-        /// index of the public schema as PostgreSQL itself prints them, one line each, sorted.
-        /// </summary>
-        public async Task<IReadOnlyList<string>> CatalogAsync()
-        {
-            await using var db = NewContext();
-            return await db.Database.SqlQueryRaw<string>("""
-                select concat_ws(' | ', 'column', table_name, ordinal_position, column_name, data_type,
-                                 is_nullable, column_default, generation_expression) as "Value"
-                from information_schema.columns where table_schema = 'public'
-                union all
-                select concat_ws(' | ', 'constraint', conrelid::regclass, conname, pg_get_constraintdef(oid))
-                from pg_constraint where connamespace = 'public'::regnamespace
-                union all
-                select concat_ws(' | ', 'index', tablename, indexname, indexdef)
-                from pg_indexes where schemaname = 'public'
-                order by 1
-                """).ToListAsync();
-        }
-
-        public async ValueTask DisposeAsync() => await TestServices.DropDatabaseAsync(_name);
     }
 }

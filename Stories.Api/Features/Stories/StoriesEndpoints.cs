@@ -81,7 +81,7 @@ public static class StoriesEndpoints
         var callerId = user.GetUserId();
         var now = time.GetUtcNowMicroseconds();
         var deleted = await db.Stories
-            .Where(story => story.Id == id && story.AuthorId == callerId && story.DeletedAt == null && story.ExpiresAt > now)
+            .Where(story => story.Id == id && story.AuthorId == callerId && story.VisibleUntil > now)
             .ExecuteUpdateAsync(story => story.SetProperty(s => s.DeletedAt, now), cancellationToken);
         if (deleted == 0)
         {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using Stories.Api.Features.Feed;
 using Stories.Data;
 using Stories.Tests.Infrastructure;
@@ -18,62 +17,44 @@ public sealed class FeedPlanTests
 {
     private const int PageSize = 20;
 
-    [Fact]
-    public async Task TheFeedsFirstPageReadsAboutAPageOfStoriesWhenMostOfTheTableIsHistory()
-    {
-        var name = $"stories_plan_{Guid.NewGuid():N}";
-        await TestServices.CreateDatabaseAsync(name);
-        try
-        {
-            var options = new DbContextOptionsBuilder<StoriesDbContext>().UseNpgsql(TestServices.DatabaseNamed(name)).Options;
-            await using var db = new StoriesDbContext(options);
-            await db.Database.MigrateExclusivelyAsync();
-            await SeedThirtyDaysOfStoriesAsync(name);
-            var viewer = await db.Users.Select(user => user.Id).FirstAsync();
-            var visible = await db.Stories.CountAsync(story => story.DeletedAt == null && story.ExpiresAt > DateTimeOffset.UtcNow);
-
-            var plan = await ExplainAnalyzeAsync(db, FeedQuery.PageQuery(db, viewer, PageSize, after: null, friendIds: [], DateTimeOffset.UtcNow));
-
-            Assert.True(visible > 5_000, $"the seed should leave thousands of visible stories, not {visible}");
-            var read = RowsReadFrom(plan, "stories");
-            Assert.True(
-                read <= 5 * PageSize,
-                $"the first page read {read} rows of stories, {visible} of which are visible: the plan sorts them instead of walking " +
-                $"ix_stories_active_created_at newest first and stopping at the page.{Environment.NewLine}{plan}");
-        }
-        finally
-        {
-            await TestServices.DropDatabaseAsync(name);
-        }
-    }
-
     /// <summary>
     /// 1,000 authors and 200,000 public stories posted evenly over 30 days, each expiring a day after it was
     /// posted and soft-deleted once expired (as the expiry sweep leaves them): about one in thirty still visible.
     /// Then ANALYZE, as autovacuum does after so many rows.
     /// </summary>
-    private static async Task SeedThirtyDaysOfStoriesAsync(string database)
+    private const string ThirtyDaysOfStories = """
+        insert into users (id, email, password_hash, handle, created_at)
+        select gen_random_uuid(), 'plan' || i || '@example.com', 'not a hash', 'plan_' || i, now()
+        from generate_series(1, 1000) as i;
+
+        insert into stories (id, author_id, text, visibility, created_at, expires_at, deleted_at)
+        select gen_random_uuid(), authors.ids[1 + i % 1000], 'story ' || i, 'public', posted,
+               posted + interval '1 day', case when posted + interval '1 day' < now() then posted + interval '1 day' end
+        from generate_series(1, 200000) as i,
+             lateral (select now() - i * interval '30 days' / 200000 as posted) as time,
+             (select array_agg(id) as ids from users) as authors;
+
+        analyze;
+        """;
+
+    [Fact]
+    public async Task TheFeedsFirstPageReadsAboutAPageOfStoriesWhenMostOfTheTableIsHistory()
     {
-        await using var connection = new NpgsqlConnection(TestServices.DatabaseNamed(database));
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            """
-            insert into users (id, email, password_hash, handle, created_at)
-            select gen_random_uuid(), 'plan' || i || '@example.com', 'not a hash', 'plan_' || i, now()
-            from generate_series(1, 1000) as i;
+        await using var database = await ScratchDatabase.CreateAsync();
+        await database.MigrateAsync();
+        await database.ExecuteAsync(ThirtyDaysOfStories);
+        await using var db = database.NewContext();
+        var viewer = await db.Users.Select(user => user.Id).FirstAsync();
+        var visible = await db.Stories.CountAsync(story => story.DeletedAt == null && story.ExpiresAt > DateTimeOffset.UtcNow);
 
-            insert into stories (id, author_id, text, visibility, created_at, expires_at, deleted_at)
-            select gen_random_uuid(), authors.ids[1 + i % 1000], 'story ' || i, 'public', posted,
-                   posted + interval '1 day', case when posted + interval '1 day' < now() then posted + interval '1 day' end
-            from generate_series(1, 200000) as i,
-                 lateral (select now() - i * interval '30 days' / 200000 as posted) as time,
-                 (select array_agg(id) as ids from users) as authors;
+        var plan = await ExplainAnalyzeAsync(db, FeedQuery.PageQuery(db, viewer, PageSize, after: null, friendIds: [], DateTimeOffset.UtcNow));
 
-            analyze;
-            """,
-            connection);
-        command.CommandTimeout = 120;
-        await command.ExecuteNonQueryAsync();
+        Assert.True(visible > 5_000, $"the seed should leave thousands of visible stories, not {visible}");
+        var read = RowsReadFrom(plan, "stories");
+        Assert.True(
+            read <= 5 * PageSize,
+            $"the first page read {read} rows of stories, {visible} of which are visible: the plan sorts them instead of walking " +
+            $"ix_stories_active_created_at newest first and stopping at the page.{Environment.NewLine}{plan}");
     }
 
     /// <summary>The query's plan as PostgreSQL ran it: <c>EXPLAIN (ANALYZE, FORMAT JSON)</c> with the query's own parameters.</summary>
